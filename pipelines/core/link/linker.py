@@ -1,0 +1,374 @@
+"""Link event mentions from different stories that report the same real-world event.
+
+Pure Python + polars, no dagster. The rules (type families, date windows, factuality groups, thresholds) are
+data in ``pipelines/rules/linking.yaml``.
+
+Algorithm (scalable: blocked, never all-pairs):
+1. Each mention gets a *type family* (from its PLOVER type), a *factuality group* and a *date interval*
+   (its event_date widened by its precision, or [published - lookback, published] when undated).
+   Mentions whose factuality is not in a group, or whose date is unknown or too vague, stay alone.
+2. Block by (family, factuality group); inside a block, sweep mentions in date order while keeping only the
+   clusters whose anchor interval is still within the family's window (a sliding window), indexed by the
+   actor countries/ids they carry, so each mention is compared with a handful of candidate clusters.
+3. A mention joins the best compatible cluster: no conflicting actor (a known source/target on both sides
+   that differs), no conflicting location country, at least ``min_actor_agreements`` agreeing sides, and
+   date intervals that overlap within the window. A cluster's profile is filled by its members, so a later
+   member must agree with all values already seen (no chaining from A to C through a vague B).
+4. Counts: ``n_stories`` counts distinct story dedup clusters, ``n_mentions`` distinct (story cluster,
+   sentence) pairs, ``n_outlets`` distinct outlets of canonical member stories (fallback: doc_id), so
+   duplicate stories never inflate them.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from pipelines.core.ids import stable_id
+
+RULES_PATH = Path(__file__).resolve().parents[2] / "rules" / "linking.yaml"
+
+CLUSTER_SCHEMA: dict[str, Any] = {
+    "event_cluster_id": pl.Utf8,
+    "event_type": pl.Utf8,
+    "type_family": pl.Utf8,
+    "factuality": pl.Utf8,
+    "source_actor_id": pl.Utf8,
+    "source_country": pl.Utf8,
+    "target_actor_id": pl.Utf8,
+    "target_country": pl.Utf8,
+    "location_country": pl.Utf8,
+    "event_date": pl.Date,
+    "first_date": pl.Date,
+    "last_date": pl.Date,
+    "first_reported": pl.Date,
+    "last_reported": pl.Date,
+    "n_mentions": pl.Int32,
+    "n_stories": pl.Int32,
+    "n_outlets": pl.Int32,
+    "representative_event_id": pl.Utf8,
+    "link_rule": pl.Utf8,
+}
+
+
+@lru_cache(maxsize=4)
+def _load_rules_cached(path: str) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def load_rules(path: str | Path | None = None) -> dict:
+    """The linking rules (a dict read from linking.yaml)."""
+    return _load_rules_cached(str(path or RULES_PATH))
+
+
+# --------------------------------------------------------------------------------------------------------------
+@dataclass
+class _Mention:
+    idx: int
+    event_id: str
+    story_id: str
+    story_key: str
+    outlet_key: str
+    canonical: bool
+    event_type: str
+    family: str
+    fgroup: str | None
+    factuality: str
+    src_id: str | None
+    src_cty: str | None
+    tgt_id: str | None
+    tgt_cty: str | None
+    loc_cty: str | None
+    event_date: dt.date | None
+    precision: str
+    published: dt.date | None
+    lo: dt.date | None
+    hi: dt.date | None
+    confidence: float
+    filled: int
+    evidence_key: str
+
+
+@dataclass
+class _Cluster:
+    members: list[int]
+    src_id: str | None
+    src_cty: str | None
+    tgt_id: str | None
+    tgt_cty: str | None
+    loc_cty: str | None
+    lo: dt.date
+    hi: dt.date
+    first_story: str
+    stories: set = field(default_factory=set)
+
+
+def _none_if_blank(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, str) and not v.strip():
+        return None
+    return v
+
+
+def _interval(event_date, precision, published, rules) -> tuple[dt.date | None, dt.date | None]:
+    pdays = rules.get("precision_days", {})
+    max_days = int(rules.get("max_interval_days", 9))
+    if event_date is not None:
+        p = (precision or "day").lower()
+        width = int(pdays.get(p, 0)) if p in pdays else 0
+        if p == "month":
+            lo = event_date.replace(day=1)
+            hi = event_date.replace(day=calendar.monthrange(event_date.year, event_date.month)[1])
+        elif p == "year":
+            lo, hi = dt.date(event_date.year, 1, 1), dt.date(event_date.year, 12, 31)
+        else:
+            half = width // 2
+            lo, hi = event_date - dt.timedelta(days=half), event_date + dt.timedelta(days=width - half)
+        if (hi - lo).days > max_days:
+            return None, None
+        return lo, hi
+    if published is not None:
+        back = int(rules.get("undated_lookback_days", 2))
+        return published - dt.timedelta(days=back), published
+    return None, None
+
+
+def _side(a_id, a_cty, b_id, b_cty, generic: frozenset) -> int:
+    """2 same actor, 1 same country, 0 unknown, -1 conflict."""
+    a_id = None if a_id in generic else a_id
+    b_id = None if b_id in generic else b_id
+    if a_id is not None and a_id == b_id:
+        return 2
+    if a_cty is not None and b_cty is not None:
+        return 1 if a_cty == b_cty else -1
+    if a_id is not None and b_id is not None:
+        return -1
+    return 0
+
+
+def _key_norm(text: str | None) -> str:
+    return " ".join((text or "").lower().split())
+
+
+def _prepare(events: pl.DataFrame, stories: pl.DataFrame, rules: dict) -> list[_Mention]:
+    fam_of: dict[str, str] = {}
+    for fam, types in (rules.get("type_families") or {}).items():
+        for t in types:
+            fam_of[str(t).upper()] = fam
+    fgroup_of: dict[str, str] = {}
+    for grp, vals in (rules.get("factuality_groups") or {}).items():
+        for v in vals:
+            fgroup_of[str(v)] = grp
+
+    st_cols = set(stories.columns)
+    st: dict[str, dict] = {}
+    for r in stories.select(
+        [c for c in ("story_id", "doc_id", "outlet", "published_date", "cluster_id", "is_canonical") if c in st_cols]
+    ).to_dicts():
+        st[r["story_id"]] = r
+
+    ev_cols = set(events.columns)
+
+    def g(row, name):
+        return _none_if_blank(row.get(name)) if name in ev_cols else None
+
+    optional_fields = ("trigger", "source_actor_id", "source_country", "target_actor_id", "target_country",
+                       "event_date", "location_name", "location_country", "quantity", "event_mode")
+    out: list[_Mention] = []
+    for i, row in enumerate(events.to_dicts()):
+        s = st.get(row["story_id"], {})
+        story_key = _none_if_blank(s.get("cluster_id")) or row["story_id"]
+        outlet_key = _none_if_blank(s.get("outlet"))
+        outlet_key = outlet_key.strip().lower() if isinstance(outlet_key, str) else (s.get("doc_id") or row["story_id"])
+        canonical = s.get("is_canonical")
+        canonical = True if canonical is None else bool(canonical)
+        etype = str(row.get("event_type") or "").upper()
+        fact = str(row.get("factuality") or "asserted")
+        ev_date = g(row, "event_date")
+        if isinstance(ev_date, dt.datetime):
+            ev_date = ev_date.date()
+        pub = s.get("published_date")
+        if isinstance(pub, dt.datetime):
+            pub = pub.date()
+        prec = g(row, "date_precision") or ("day" if ev_date is not None else "none")
+        if prec == "none":
+            ev_date = None
+        # extract fills event_date with the publication date when no date is written (date_text is null):
+        # such a date says "on or before publication", not "on that day"
+        if "date_text" in ev_cols and g(row, "date_text") is None and pub is not None:
+            ev_date = None
+        lo, hi = _interval(ev_date, prec, pub, rules)
+        conf = g(row, "confidence")
+        out.append(_Mention(
+            idx=i, event_id=row["event_id"], story_id=row["story_id"], story_key=story_key,
+            outlet_key=str(outlet_key), canonical=canonical, event_type=etype,
+            family=fam_of.get(etype, etype.lower()), fgroup=fgroup_of.get(fact), factuality=fact,
+            src_id=g(row, "source_actor_id"), src_cty=g(row, "source_country"),
+            tgt_id=g(row, "target_actor_id"), tgt_cty=g(row, "target_country"),
+            loc_cty=g(row, "location_country"), event_date=ev_date, precision=prec, published=pub,
+            lo=lo, hi=hi, confidence=float(conf) if conf is not None else 0.0,
+            filled=sum(1 for f in optional_fields if g(row, f) is not None),
+            evidence_key=_key_norm(g(row, "evidence")) or row["event_id"],
+        ))
+    return out
+
+
+def _match(m: _Mention, c: _Cluster, window: int, symmetric: bool, rules: dict, generic: frozenset):
+    """Return (score, swapped) if m may join c, else None."""
+    if m.lo is None or not (m.lo - dt.timedelta(days=window) <= c.hi and c.lo - dt.timedelta(days=window) <= m.hi):
+        return None
+    if m.loc_cty is not None and c.loc_cty is not None and m.loc_cty != c.loc_cty:
+        return None
+    best = None
+    for swapped in ((False, True) if symmetric else (False,)):
+        if swapped:
+            s1 = _side(m.tgt_id, m.tgt_cty, c.src_id, c.src_cty, generic)
+            s2 = _side(m.src_id, m.src_cty, c.tgt_id, c.tgt_cty, generic)
+        else:
+            s1 = _side(m.src_id, m.src_cty, c.src_id, c.src_cty, generic)
+            s2 = _side(m.tgt_id, m.tgt_cty, c.tgt_id, c.tgt_cty, generic)
+        if s1 < 0 or s2 < 0:
+            continue
+        n_agree = (s1 > 0) + (s2 > 0)
+        if n_agree < int(rules.get("min_actor_agreements", 1)):
+            continue
+        if n_agree == 1 and rules.get("weak_link_needs_place_or_day", True):
+            same_place = m.loc_cty is not None and m.loc_cty == c.loc_cty
+            same_day = m.lo == m.hi == c.lo == c.hi
+            if not (same_place or same_day):
+                continue
+        score = s1 + s2 + (1 if m.loc_cty is not None and m.loc_cty == c.loc_cty else 0)
+        if best is None or score > best[0]:
+            best = (score, swapped)
+    return best
+
+
+def _cluster_block(ms: list[_Mention], family: str, rules: dict, generic: frozenset) -> list[list[int]]:
+    windows = rules.get("windows_days") or {}
+    window = int(windows.get(family, windows.get("default", 2)))
+    symmetric = family in set(rules.get("symmetric_families") or [])
+    ms = sorted(ms, key=lambda m: (m.lo, m.hi, m.event_id))
+    active: list[_Cluster] = []
+    done: list[_Cluster] = []
+    for m in ms:
+        # retire clusters that can no longer match anything (mentions come in increasing `lo`)
+        keep = []
+        for c in active:
+            (keep if c.hi + dt.timedelta(days=2 * window) >= m.lo else done).append(c)
+        active = keep
+        best, best_c = None, None
+        for c in active:
+            r = _match(m, c, window, symmetric, rules, generic)
+            if r is not None and (best is None or r[0] > best[0]):
+                best, best_c = r, c
+        if best_c is None:
+            active.append(_Cluster([m.idx], m.src_id, m.src_cty, m.tgt_id, m.tgt_cty, m.loc_cty,
+                                   m.lo, m.hi, m.story_id, {m.story_key}))
+            continue
+        c, swapped = best_c, best[1]
+        c.members.append(m.idx)
+        c.stories.add(m.story_key)
+        src = (m.tgt_id, m.tgt_cty) if swapped else (m.src_id, m.src_cty)
+        tgt = (m.src_id, m.src_cty) if swapped else (m.tgt_id, m.tgt_cty)
+        c.src_id = c.src_id or src[0]
+        c.src_cty = c.src_cty or src[1]
+        c.tgt_id = c.tgt_id or tgt[0]
+        c.tgt_cty = c.tgt_cty or tgt[1]
+        c.loc_cty = c.loc_cty or m.loc_cty
+        # the anchor interval is the tightest one seen, so the cluster cannot drift in time
+        if (m.hi - m.lo) < (c.hi - c.lo):
+            c.lo, c.hi = m.lo, m.hi
+    return [c.members for c in done + active]
+
+
+def _representative(members: list[_Mention]) -> _Mention:
+    far = dt.date.max
+    return sorted(members, key=lambda m: (-m.confidence, -m.filled, m.published or far, m.event_id))[0]
+
+
+def link_events(events: pl.DataFrame, stories: pl.DataFrame, rules: dict | None = None
+                ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Link event mentions across stories.
+
+    events: CONTRACT `events` columns without event_cluster_id; stories: at least story_id (and ideally
+    doc_id, outlet, published_date, cluster_id, is_canonical).
+    Returns (events with `event_cluster_id`, event_clusters) — row order of `events` is kept.
+    """
+    rules = rules or load_rules()
+    generic = frozenset(rules.get("generic_actor_ids") or [])
+    if events.height == 0:
+        return (events.with_columns(pl.lit(None, dtype=pl.Utf8).alias("event_cluster_id")),
+                pl.DataFrame(schema=CLUSTER_SCHEMA))
+    mentions = _prepare(events, stories, rules)
+
+    blocks: dict[tuple, list[_Mention]] = defaultdict(list)
+    groups: list[list[int]] = []
+    for m in mentions:
+        if m.fgroup is None or m.lo is None or not m.event_type:
+            groups.append([m.idx])  # never linked: negated/hypothetical, undated, untyped
+        else:
+            blocks[(m.family, m.fgroup)].append(m)
+    for (family, _fg), ms in sorted(blocks.items()):
+        groups.extend(_cluster_block(ms, family, rules, generic))
+
+    windows = rules.get("windows_days") or {}
+    cluster_of = [None] * len(mentions)
+    rows = []
+    for idxs in groups:
+        mem = [mentions[i] for i in idxs]
+        rep = _representative(mem)
+        cid = stable_id("ec", rep.event_id)
+        for i in idxs:
+            cluster_of[i] = cid
+        counted = [m for m in mem if m.canonical] or mem
+        types = Counter(m.event_type for m in mem)
+        top = max(types.values())
+        etype = rep.event_type if types[rep.event_type] == top else sorted(t for t, n in types.items() if n == top)[0]
+        days = Counter(m.event_date for m in mem if m.event_date is not None and m.precision == "day")
+        if days:
+            topd = max(days.values())
+            ev_date = min(d for d, n in days.items() if n == topd)
+        else:
+            ev_date = rep.event_date
+
+        def first(attr):
+            vals = [getattr(m, attr) for m in [rep] + mem if getattr(m, attr) is not None]
+            return vals[0] if vals else None
+
+        pubs = [m.published for m in mem if m.published is not None]
+        los = [m.event_date for m in mem if m.event_date is not None]
+        window = int(windows.get(rep.family, windows.get("default", 2)))
+        rows.append({
+            "event_cluster_id": cid,
+            "event_type": etype,
+            "type_family": rep.family,
+            "factuality": rep.factuality,
+            "source_actor_id": first("src_id"),
+            "source_country": first("src_cty"),
+            "target_actor_id": first("tgt_id"),
+            "target_country": first("tgt_cty"),
+            "location_country": first("loc_cty"),
+            "event_date": ev_date,
+            "first_date": min(los) if los else None,
+            "last_date": max(los) if los else None,
+            "first_reported": min(pubs) if pubs else None,
+            "last_reported": max(pubs) if pubs else None,
+            "n_mentions": len({(m.story_key, m.evidence_key) for m in counted}),
+            "n_stories": len({m.story_key for m in counted}),
+            "n_outlets": len({m.outlet_key for m in counted}),
+            "representative_event_id": rep.event_id,
+            "link_rule": (f"link:family={rep.family};factuality={rep.fgroup};window={window}d"
+                          if rep.fgroup is not None and rep.lo is not None else "link:unlinkable"),
+        })
+    ev_out = events.with_columns(pl.Series("event_cluster_id", cluster_of, dtype=pl.Utf8))
+    clusters = pl.DataFrame(rows, schema=CLUSTER_SCHEMA).sort("event_cluster_id")
+    return ev_out, clusters
