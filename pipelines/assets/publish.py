@@ -1,0 +1,74 @@
+"""[publish] quarantine and warehouse: the only writers of the public Parquet files and newsevents.duckdb."""
+
+import time
+from typing import Sequence
+
+import polars as pl
+from dagster import AssetExecutionContext, AssetIn, AssetsDefinition, Failure, MetadataValue, Output, asset
+
+from pipelines.assets._common import frame_metadata, markdown_preview
+from pipelines.core.validate import validate_frame
+from pipelines.resources import Warehouse
+from schemas import PUBLIC_TABLES, all_models
+from schemas.quarantine import Quarantine
+
+
+def _publish_sql(models: dict[str, type], tables: set[str]) -> tuple[list[str], list[str]]:
+    """COMMENT ON statements for the published tables and the analyst views (when every table they need exists)."""
+    try:
+        from pipelines.core.publish import views as views_mod
+    except ModuleNotFoundError as e:
+        if e.name != "pipelines.core.publish.views":
+            raise
+        return [], []
+    comments = views_mod.comment_statements({t: m for t, m in models.items() if t in tables})
+    views = views_mod.view_statements() if set(PUBLIC_TABLES) <= tables else []
+    return comments, views
+
+
+def build_publish_assets(table_keys: Sequence[str], upstream_keys: Sequence[str]) -> list[AssetsDefinition]:
+    """`quarantine` (after every stage) and `warehouse` (after every public table) for the tables that exist."""
+
+    @asset(
+        name="quarantine",
+        group_name="publish",
+        deps=list(upstream_keys),
+        description="Everything that could not be used, and why: rejected input files/records and rows that failed "
+        "their table's schema, collected from every stage's staged quarantine rows.",
+    )
+    def quarantine(context: AssetExecutionContext, warehouse: Warehouse):
+        started = time.perf_counter()
+        df = warehouse.collect_quarantine()
+        outcome = validate_frame(df, Quarantine, "quarantine")
+        if not outcome.passed:
+            raise Failure(f"quarantine rows do not match their own schema: {outcome.structural_errors or outcome.quarantine.head(3)}")
+        by_rule = df.group_by("table_name", "rule").len().sort("len", descending=True)
+        return Output(outcome.valid, metadata=frame_metadata(df, started, by_rule=MetadataValue.md(markdown_preview(by_rule, n=30))))
+
+    ins = {t: AssetIn(key=t) for t in table_keys}
+    ins["quarantine"] = AssetIn(key="quarantine")
+
+    @asset(
+        name="warehouse",
+        group_name="publish",
+        ins=ins,
+        description="Publishes every table: WAREHOUSE/parquet/<table>/data.parquet (temp file + atomic rename each) and "
+        "WAREHOUSE/newsevents.duckdb (built beside it with column comments and analyst views, then renamed over the "
+        "old file). Readers holding the old database open keep a consistent snapshot.",
+    )
+    def warehouse_asset(context: AssetExecutionContext, warehouse: Warehouse, **tables: pl.DataFrame):
+        started = time.perf_counter()
+        ordered = {t: tables[t] for t in PUBLIC_TABLES if t in tables}
+        comments, views = _publish_sql(all_models(), set(ordered))
+        counts = warehouse.publish(ordered, comments=comments, views=views)
+        context.log.info(f"published {counts} to {warehouse.root}")
+        md = {
+            "database": MetadataValue.path(str(warehouse.db_path)),
+            "row_counts": MetadataValue.json(counts),
+            "views": MetadataValue.int(len(views)),
+            "seconds": MetadataValue.float(round(time.perf_counter() - started, 3)),
+        }
+        md.update({f"rows/{t}": MetadataValue.int(n) for t, n in counts.items()})
+        return Output(None, metadata=md)
+
+    return [quarantine, warehouse_asset]

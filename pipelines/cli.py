@@ -1,0 +1,134 @@
+"""`newsevents run [--input DIR] [--warehouse DIR]`: materialize every asset in-process, print a summary.
+
+It runs the very Definitions the Dagster UI shows (pipelines.definitions.build_definitions), with the input and
+warehouse folders bound to the resources. Exit codes: 0 success, 1 a stage failed (named, with its cause),
+2 bad usage (e.g. the input folder does not exist).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SUMMARY_TABLES = ["documents", "stories", "story_duplicates", "events", "event_clusters", "actors", "quarantine"]
+
+
+class _Progress(logging.Handler):
+    """Turns Dagster's structured step events into one short line per stage."""
+
+    def __init__(self, stream=sys.stderr):
+        super().__init__(logging.DEBUG)
+        self.stream = stream
+        self.t0 = time.perf_counter()
+        self.failures: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        step = meta.get("step_key") or ""
+        if event is None:
+            if record.levelno >= logging.WARNING and step:
+                self._line(f"  ! {step}: {record.getMessage()[:300]}")
+            return
+        kind = event.event_type_value
+        elapsed = f"{time.perf_counter() - self.t0:7.1f}s"
+        if kind == "STEP_START":
+            self._line(f"{elapsed}  ▶ {step}")
+        elif kind == "STEP_SUCCESS":
+            self._line(f"{elapsed}  ✓ {step}")
+        elif kind == "STEP_FAILURE":
+            err = event.event_specific_data.error
+            cause = err.cause.message if err and err.cause else None
+            msg = (cause or (err.message if err else "unknown error")).strip()
+            self.failures.append((step, msg))
+            self._line(f"{elapsed}  ✗ {step}: {msg.splitlines()[-1][:400] if msg else ''}")
+        elif kind == "ASSET_CHECK_EVALUATION":
+            data = event.event_specific_data
+            if not data.passed:
+                sev = getattr(data.severity, "value", data.severity)
+                self._line(f"{elapsed}  ! check {data.asset_check_key.to_user_string()} failed ({sev}): {data.description or ''}")
+        elif kind == "STEP_SKIPPED":
+            self._line(f"{elapsed}  - {step} skipped (an upstream blocking check failed)")
+
+    def _line(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+
+def _summary(warehouse_root: Path) -> str:
+    import duckdb
+
+    db = warehouse_root / "newsevents.duckdb"
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        have = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type='BASE TABLE'").fetchall()}
+        parts = []
+        for t in SUMMARY_TABLES:
+            if t in have:
+                parts.append(f"{t}={con.execute(f'SELECT count(*) FROM {t}').fetchone()[0]:,}")
+        q = ""
+        if "quarantine" in have:
+            rows = con.execute("SELECT rule, count(*) FROM quarantine GROUP BY rule ORDER BY 2 DESC, 1 LIMIT 8").fetchall()
+            if rows:
+                q = "\n  quarantined by rule: " + ", ".join(f"{r}={n}" for r, n in rows)
+    finally:
+        con.close()
+    return f"warehouse: {db}\n  " + "  ".join(parts) + q
+
+
+def run(input_dir: str | None, warehouse_dir: str | None, quiet: bool = False) -> int:
+    from dagster import DagsterInstance, logger
+
+    from pipelines.definitions import JOB_NAME, build_definitions
+    from pipelines.resources import InputFolder, Warehouse
+
+    input_path = InputFolder(path=input_dir).resolved_path()
+    if not input_path.is_dir():
+        print(f"newsevents: input folder {input_path} does not exist or is not a folder", file=sys.stderr)
+        return 2
+    warehouse = Warehouse(path=warehouse_dir)
+    root = warehouse.root
+    print(f"newsevents: {input_path} -> {root}", file=sys.stderr)
+    progress = _Progress(stream=open(os.devnull, "w") if quiet else sys.stderr)
+
+    @logger(description="one line per stage on stderr")
+    def progress_logger(_init_context):
+        lg = logging.Logger("newsevents.progress", level=logging.DEBUG)
+        lg.addHandler(progress)
+        return lg
+
+    defs = build_definitions(str(input_path), str(root), loggers={"progress": progress_logger})
+    job = defs.resolve_job_def(JOB_NAME)
+    home = os.environ.get("DAGSTER_HOME")
+    with tempfile.TemporaryDirectory(prefix="newsevents-dagster-") as tmp:
+        instance = DagsterInstance.from_config(home) if home else DagsterInstance.ephemeral(tempdir=tmp)
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}})
+    if not result.success:
+        failed = progress.failures or [(s.step_key, "failed") for s in result.get_step_failure_events()]
+        for step, msg in failed:
+            print(f"newsevents: stage '{step}' failed: {msg.strip().splitlines()[-1] if msg.strip() else msg}", file=sys.stderr)
+        if not failed:
+            print("newsevents: the run did not succeed (a blocking check failed; see messages above)", file=sys.stderr)
+        return 1
+    print(_summary(root))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="newsevents", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_run = sub.add_parser("run", help="run the whole pipeline on an input folder")
+    p_run.add_argument("--input", default=None, help="input folder (default: $NEWSEVENTS_INPUT or ./seeds of the project)")
+    p_run.add_argument("--warehouse", default=None, help="warehouse folder (default: $NEWSEVENTS_WAREHOUSE or ./warehouse of the project)")
+    p_run.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return run(args.input, args.warehouse, quiet=args.quiet)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Functional core: plain-Python text work, no Dagster import anywhere below this package."""

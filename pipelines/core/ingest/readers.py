@@ -1,0 +1,256 @@
+"""Read an input folder into document records; every file and record is accounted for.
+
+`scan_folder(root)` yields `Document` for what can be used and `Rejected` (with a named rule and a detail that
+names the file/record and the problem) for everything else. Nothing raises for bad input: one bad file never stops
+the others. Input fields never become paths, SQL or code: they are only ever stored as strings.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from pipelines.core.ids import sha256_hex, stable_id
+import ftfy
+import yaml
+
+from pipelines.core.ingest.decode import FTFY_CONFIG, DecodeRejected, decode_bytes
+
+SUPPORTED = {".txt": "txt", ".json": "json", ".jsonl": "jsonl", ".html": "html", ".htm": "html"}
+# Record fields, in order of preference (news-please uses maintext; many dumps use text/body/content).
+TEXT_FIELDS = ("maintext", "text", "body", "content", "article")
+TITLE_FIELDS = ("title", "title_page", "title_rss", "headline")
+URL_FIELDS = ("url", "link")
+DATE_FIELDS = ("date_publish", "published_at", "published", "date", "pubDate")
+PAYLOAD_CHARS = 2000  # how much of a rejected record's content is kept in quarantine.payload
+_RULES = yaml.safe_load((Path(__file__).resolve().parents[2] / "rules" / "ingest.yaml").read_text())
+ANCILLARY_STEMS = frozenset(s.lower() for s in _RULES["ancillary_file_stems"])
+DEFAULT_MAX_BYTES = int(_RULES["max_bytes"])
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str
+    source_uri: str
+    format: str
+    sha256: str
+    n_bytes: int
+    raw_text: str
+    title: str | None
+    url: str | None
+    published_at: datetime | None
+    encoding: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    source_uri: str
+    record_key: str | None
+    rule: str
+    detail: str
+    payload: str | None = None
+
+
+def _iter_files(root: Path) -> Iterator[tuple[Path, str] | Rejected]:
+    """Every regular file below root (sorted, deterministic), without following directory symlinks."""
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
+        dirpath_p = Path(dirpath)
+        kept_dirs = []
+        for d in sorted(dirnames):
+            p = dirpath_p / d
+            if p.is_symlink():
+                rel = p.relative_to(root).as_posix()
+                yield Rejected(rel, None, "symlinked_directory", f"{rel}: directory symlink not followed (avoids loops and escaping the input folder)")
+            else:
+                kept_dirs.append(d)
+        dirnames[:] = kept_dirs
+        for f in sorted(filenames):
+            p = dirpath_p / f
+            yield p, p.relative_to(root).as_posix()
+
+
+def scan_folder(root: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Document | Rejected]:
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"input folder {root} does not exist or is not a directory")
+    root_real = root.resolve()
+    for item in _iter_files(root):
+        if isinstance(item, Rejected):
+            yield item
+            continue
+        path, rel = item
+        yield from read_file(path, rel, root_real=root_real, max_bytes=max_bytes)
+
+
+def read_file(path: Path, rel: str, *, root_real: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Document | Rejected]:
+    fmt = SUPPORTED.get(path.suffix.lower())
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError) as e:
+            yield Rejected(rel, None, "broken_symlink", f"{rel}: symlink cannot be resolved ({type(e).__name__})")
+            return
+        if root_real is not None and not target.is_relative_to(root_real):
+            yield Rejected(rel, None, "symlink_outside_input", f"{rel}: symlink points outside the input folder")
+            return
+    if path.stem.lower() in ANCILLARY_STEMS:
+        yield Rejected(rel, None, "ancillary_file", f"{rel}: '{path.name}' accompanies the corpus, it is not a news document (rules/ingest.yaml)")
+        return
+    if fmt is None:
+        yield Rejected(rel, None, "unsupported_extension", f"{rel}: extension '{path.suffix or '(none)'}' is not one of {sorted(SUPPORTED)}")
+        return
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        yield Rejected(rel, None, "unreadable_file", f"{rel}: {e.strerror or e}")
+        return
+    if size > max_bytes:
+        yield Rejected(rel, None, "file_too_large", f"{rel}: {size:,} bytes > limit {max_bytes:,}")
+        return
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        yield Rejected(rel, None, "unreadable_file", f"{rel}: {e.strerror or e}")
+        return
+    if not data:
+        yield Rejected(rel, None, "empty_file", f"{rel}: 0 bytes")
+        return
+    if fmt == "jsonl":
+        yield from _read_jsonl(data, rel)
+        return
+    try:
+        text, encoding = decode_bytes(data)
+    except DecodeRejected as e:
+        yield Rejected(rel, None, e.rule, f"{rel}: {e.detail}")
+        return
+    if not text.strip():
+        yield Rejected(rel, None, "whitespace_only", f"{rel}: {len(data)} bytes of whitespace only")
+        return
+    if fmt == "txt":
+        yield _document(rel, "txt", data, text, encoding)
+    elif fmt == "html":
+        yield from _read_html(data, text, rel, encoding)
+    else:
+        yield from _read_json(data, text, rel, encoding)
+
+
+def _document(uri: str, fmt: str, data: bytes, text: str, encoding: str, *, title=None, url=None, published=None) -> Document:
+    sha = sha256_hex(data)
+    return Document(
+        doc_id=stable_id("doc", uri, sha), source_uri=uri, format=fmt, sha256=sha, n_bytes=len(data),
+        raw_text=text, title=title, url=url, published_at=published, encoding=encoding,
+    )
+
+
+# ---------------------------------------------------------------- JSON / JSONL (news-please records)
+def _load_json(text: str):
+    """json.loads; pathological nesting surfaces as RecursionError and is reported as its own rule."""
+    return json.loads(text)
+
+
+def _json_error(e: Exception) -> tuple[str, str]:
+    if isinstance(e, RecursionError):
+        return "json_too_deep", "nested too deeply to parse"
+    return "", str(e)
+
+
+def _read_json(data: bytes, text: str, rel: str, encoding: str) -> Iterator[Document | Rejected]:
+    try:
+        obj = _load_json(text)
+    except (ValueError, RecursionError) as e:
+        rule, msg = _json_error(e)
+        yield Rejected(rel, None, rule or "broken_json", f"{rel}: {msg}", text[:PAYLOAD_CHARS])
+        return
+    if isinstance(obj, list):
+        for i, rec in enumerate(obj, start=1):
+            rec_bytes = json.dumps(rec, sort_keys=True, ensure_ascii=False).encode("utf-8")
+            yield _record(rec, f"{rel}#{i}", "json", rec_bytes, encoding)
+    else:
+        yield _record(obj, rel, "json", data, encoding)
+
+
+def _read_jsonl(data: bytes, rel: str) -> Iterator[Document | Rejected]:
+    for lineno, line in enumerate(data.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        uri = f"{rel}#{lineno}"
+        try:
+            text, encoding = decode_bytes(line)
+        except DecodeRejected as e:
+            yield Rejected(uri, str(lineno), e.rule, f"{uri}: {e.detail}")
+            continue
+        try:
+            obj = _load_json(text)
+        except (ValueError, RecursionError) as e:
+            rule, msg = _json_error(e)
+            yield Rejected(uri, str(lineno), rule or "broken_json_line", f"{uri}: line {lineno}: {msg}", text[:PAYLOAD_CHARS])
+            continue
+        yield _record(obj, uri, "jsonl", line, encoding)
+
+
+def _first_str(rec: dict, fields: tuple[str, ...]) -> str | None:
+    for f in fields:
+        v = rec.get(f)
+        if isinstance(v, str) and v.strip():
+            return v.strip()
+    return None
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """ISO-like timestamps from record metadata -> naive UTC datetime; anything else -> None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    s = value.strip().replace("Z", "+00:00")
+    try:
+        dt = datetime.fromisoformat(s)
+    except ValueError:
+        try:
+            dt = datetime.fromisoformat(s[:10])
+        except ValueError:
+            return None
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
+    return dt
+
+
+def _record(rec: object, uri: str, fmt: str, rec_bytes: bytes, encoding: str) -> Document | Rejected:
+    key = uri.rsplit("#", 1)[1] if "#" in uri else None
+    if not isinstance(rec, dict):
+        return Rejected(uri, key, "record_wrong_type", f"{uri}: record is a JSON {type(rec).__name__}, expected an object", json.dumps(rec)[:PAYLOAD_CHARS])
+    present = [f for f in TEXT_FIELDS if f in rec and rec[f] is not None]
+    wrong = [f for f in present if not isinstance(rec[f], str)]
+    body = _first_str(rec, TEXT_FIELDS)
+    if body is None:
+        if wrong:
+            return Rejected(uri, key, "record_wrong_type", f"{uri}: text field '{wrong[0]}' is a {type(rec[wrong[0]]).__name__}, expected a string", json.dumps(rec, default=str)[:PAYLOAD_CHARS])
+        return Rejected(uri, key, "record_without_text", f"{uri}: no non-empty text field (looked for {', '.join(TEXT_FIELDS)})", json.dumps(rec, default=str)[:PAYLOAD_CHARS])
+    body = ftfy.fix_text(body, config=FTFY_CONFIG)
+    title = _first_str(rec, TITLE_FIELDS)
+    return _document(
+        uri, fmt, rec_bytes, body, encoding,
+        title=ftfy.fix_text(title, config=FTFY_CONFIG) if title else None,
+        url=_first_str(rec, URL_FIELDS),
+        published=next((t for t in (parse_timestamp(rec.get(f)) for f in DATE_FIELDS) if t), None),
+    )
+
+
+# ---------------------------------------------------------------- HTML
+def _read_html(data: bytes, text: str, rel: str, encoding: str) -> Iterator[Document | Rejected]:
+    import trafilatura
+
+    try:
+        body = trafilatura.extract(text, include_comments=False, include_tables=False, favor_precision=True, output_format="txt")
+        meta = trafilatura.extract_metadata(text)
+    except Exception as e:  # trafilatura/lxml raise many types on hostile markup
+        yield Rejected(rel, None, "html_unparseable", f"{rel}: {type(e).__name__}: {e}"[:500], text[:PAYLOAD_CHARS])
+        return
+    if not body or not body.strip():
+        yield Rejected(rel, None, "html_no_text", f"{rel}: no main text found in the HTML", text[:PAYLOAD_CHARS])
+        return
+    title = meta.title if meta is not None and meta.title else None
+    url = meta.url if meta is not None and meta.url else None
+    published = parse_timestamp(meta.date) if meta is not None and meta.date else None
+    yield _document(rel, "html", data, body, encoding, title=title, url=url, published=published)

@@ -1,0 +1,32 @@
+"""Build a complete DuckDB database file from in-memory tables (the caller renames it into place)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+
+def build_duckdb(path: Path, tables: dict[str, pl.DataFrame], *, comments: list[str], views: list[str]) -> None:
+    """Create `path` (must not exist) holding one real table per frame, then COMMENT ON and CREATE VIEW statements.
+
+    Real tables (not views over Parquet) make the file self-contained: it opens from any working directory.
+    """
+    if path.exists():
+        path.unlink()
+    con = duckdb.connect(str(path))
+    try:
+        for name, df in tables.items():
+            if not name.isidentifier():
+                raise ValueError(f"refusing table name {name!r}")
+            arrow = df.to_arrow()
+            con.register("__incoming", arrow)
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM __incoming')
+            con.unregister("__incoming")
+        for stmt in views:
+            con.execute(stmt)
+        for stmt in comments:
+            con.execute(stmt)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
