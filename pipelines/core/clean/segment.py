@@ -1,0 +1,432 @@
+"""Clean page furniture and split a (possibly glued) raw text into stories.
+
+Plain data in, plain data out; no Dagster. Every pattern comes from pipelines/rules/*.yaml (see rules.py).
+
+Pipeline for one document:
+1. split the raw text into non-blank lines with raw offsets (text.split_lines);
+2. classify every line: separator ("Read More"), furniture (a named line rule), or content; then contextual
+   rules: credits around "hide/toggle caption", the line after an "Image caption" marker, a line followed by a
+   photo credit (its caption), repeats of furniture and consecutive repeated paragraphs;
+3. segmentation: every headline-like content line gets a score from its context (after a separator, a topic
+   tag, an outlet suffix "– The Guardian", a blank-line gap, Title Case, a caption under it); score >= threshold
+   starts a new story;
+4. per story: header zone (breadcrumb, topic tag, title line, tag line, byline, dated header, caption
+   fragments), inline prefixes ("You're reading:", "date 2020-10-03", dateline "MINSK (Reuters) –"), site footer;
+5. text = normalize_text(raw[raw_start:raw_end] minus the removed spans); title/outlet/dateline/date.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from .dates import find_dates, infer_date, to_date
+from .rules import CleanRules, load_rules
+from .text import Line, excise, normalize_line, normalize_text, split_lines
+
+CAPTIONISH = frozenset({"photo_caption", "photo_credit", "image_copyright", "image_caption", "caption_toggle",
+                        "media_playback", "caption_fragment", "tag_line"})
+_CAPTION_MARKER = re.compile(r"(?i)(?:image|media|video) ?caption")
+_SENT_END = re.compile(r"[.!?…][\"”’'»)\]]*$|[\"”’»]$")
+_WORD4 = re.compile(r"[^\W\d_][\w’'-]{3,}")
+_SUFFIX_SPLIT = re.compile(r"^(?P<head>.*?\S)(?:\s*[–—|]\s*|\s+-\s*|\s*-\s+)(?P<suffix>[^–—|]{2,60})$")
+
+
+@dataclass
+class _Story:
+    first: int                    # index into lines of the story's first line
+    last: int                     # index into lines of its last line
+    topic: int | None = None      # topic tag line
+    title_line: int | None = None
+    spans: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+class Segmenter:
+    def __init__(self, rules: CleanRules | None = None):
+        self.r = rules or load_rules()
+        seg = self.r.seg
+        self.h = seg["headline"]
+        self.score = seg["score"]
+        self.tc = seg["title_case"]
+        self.tag = seg["tag_line"]
+        self.topic_max = int(seg["topic_tag"]["max_words"])
+        self.body_min_words = int(seg["body_min_words"])
+        self.frag_max = int(seg["caption_fragment_max_words"])
+        self.repeat_window = int(seg["repeat_window"])
+        self.dateline = re.compile(seg["dateline"])
+        self.date_exclude = re.compile(seg["date_exclude"])
+
+    # ------------------------------------------------------------------ line predicates
+    def headline_like(self, ln: Line) -> bool:
+        t = ln.text
+        if ln.kind != "content" or ln.words > self.h["max_words"] or len(t) > self.h["max_chars"]:
+            return False
+        if sum(c.isalpha() for c in t) < self.h["min_letters"]:
+            return False
+        if self.r.headline_bad_end.search(t) or self.r.subhead.match(t):
+            return False
+        c0 = t[0]
+        return c0.isupper() or c0.isdigit() or c0 in "‘'\"“"
+
+    def title_case(self, t: str) -> bool:
+        words = _WORD4.findall(t)
+        if len(words) < self.tc["min_words"]:
+            return False
+        return sum(w[0].isupper() for w in words) / len(words) >= self.tc["min_ratio"]
+
+    def topic_like(self, ln: Line) -> bool:
+        return self.headline_like(ln) and ln.words <= self.topic_max and not _SENT_END.search(ln.text.rstrip("'’"))
+
+    def tag_line(self, t: str) -> bool:
+        items = [x.strip() for x in t.split(",")]
+        if len(items) < self.tag["min_items"] or len(t.split()) > self.tag["max_words"]:
+            return False
+        return all(0 < len(x.split()) <= self.tag["max_item_words"] for x in items) and not _SENT_END.search(t)
+
+    def is_body(self, ln: Line) -> bool:
+        return ln.words >= self.body_min_words or bool(_SENT_END.search(ln.text))
+
+    def outlet_of(self, suffix: str) -> str | None:
+        s = suffix.strip().strip(".")
+        for canonical, rx in self.r.outlets_known:
+            if rx.fullmatch(s):
+                return canonical
+        if len(s.split()) <= 6 and self.r.generic_outlet.fullmatch(s):
+            return s
+        return None
+
+    def split_title(self, t: str) -> tuple[str, str | None, bool]:
+        """'Headline – The Guardian' -> ('Headline', 'The Guardian', True). Platforms (YouTube) are stripped
+        but never returned as the outlet. The third value says whether any outlet suffix was found."""
+        outlet, found = None, False
+        while True:
+            m = _SUFFIX_SPLIT.match(t)
+            if not m:
+                break
+            o = self.outlet_of(m["suffix"])
+            if o is None:
+                break
+            found = True
+            if o not in self.r.platforms and outlet is None:
+                outlet = o
+            t = m["head"]
+        return t, outlet, found
+
+    # ------------------------------------------------------------------ classification
+    def classify(self, lines: list[Line]) -> None:
+        r = self.r
+        for ln in lines:
+            t = ln.text
+            for p in r.separators:
+                if p.regex.fullmatch(t):
+                    ln.kind, ln.rule = "sep", p.name
+                    break
+            else:
+                for p in r.line_rules:
+                    if p.regex.fullmatch(t):
+                        ln.kind, ln.rule = "furn", p.name
+                        break
+        n = len(lines)
+        for _ in range(2):  # contextual rules feed each other (credit -> caption -> repeated caption)
+            for k, ln in enumerate(lines):
+                if ln.kind != "furn":
+                    continue
+                prev = lines[k - 1] if k > 0 else None
+                nxt = lines[k + 1] if k + 1 < n else None
+                if ln.rule == "caption_toggle":
+                    for nb in (prev, nxt):
+                        if nb is not None and nb.kind == "content" and nb.words <= 10 and not _SENT_END.search(nb.text):
+                            nb.kind, nb.rule = "furn", "photo_credit"
+                elif ln.rule == "image_caption" and _CAPTION_MARKER.fullmatch(ln.text):
+                    if nxt is not None and nxt.kind == "content" and nxt.words <= 60:
+                        nxt.kind, nxt.rule = "furn", "photo_caption"
+                elif ln.rule == "photo_credit" and prev is not None and prev.kind == "content" and prev.words >= 4:
+                    # a line followed by a credit is that photo's caption, unless it opens the document or
+                    # follows a separator (then it is a headline)
+                    pp = lines[k - 2] if k >= 2 else None
+                    if pp is not None and pp.kind != "sep":
+                        prev.kind, prev.rule = "furn", "photo_caption"
+            self._repeats(lines)
+
+    def _repeats(self, lines: list[Line]) -> None:
+        w = self.repeat_window
+        for k, ln in enumerate(lines):
+            if ln.kind != "content" or ln.words < 3:
+                continue
+            consecutive = True
+            for j in range(k - 1, max(-1, k - 1 - w), -1):
+                other = lines[j]
+                if other.text == ln.text:
+                    if other.kind == "furn":
+                        ln.kind, ln.rule = "furn", other.rule
+                    elif other.kind == "content" and consecutive:
+                        ln.kind, ln.rule = "furn", "repeated_paragraph"
+                    break
+                if other.kind == "content":
+                    consecutive = False
+
+    # ------------------------------------------------------------------ segmentation
+    def boundaries(self, lines: list[Line]) -> list[tuple[int, int | None, int]]:
+        """[(first_line, topic_line|None, headline_line)] for every story start (headline_line == first_line
+        when there is no topic tag; for the first story headline_line is its first content line)."""
+        content = [k for k, ln in enumerate(lines) if ln.kind == "content"]
+        if not content:
+            return []
+        sc = self.score
+        starts = [(content[0], None, content[0])]
+        story_has_body = False
+        last_content = content[0]
+        for k in content[1:]:
+            ln = lines[k]
+            prev = lines[k - 1]
+            cur_first = starts[-1][2]
+            if not story_has_body and k != cur_first:
+                # the current story has only its headline so far: a second headline line cannot open a story
+                story_has_body = not (self.headline_like(ln) and last_content == cur_first)
+            if not self.headline_like(ln):
+                last_content = k
+                continue
+            sep_before = prev.kind == "sep"
+            topic = None
+            first = k
+            if (prev.kind == "content" and k >= 2 and lines[k - 2].kind == "sep" and self.topic_like(prev)
+                    and prev.gap >= 1 or (prev.kind == "content" and k == 1 and self.topic_like(prev))):
+                topic, first, sep_before = k - 1, k - 1, True
+            _, outlet, found = self.split_title(ln.text)
+            score = 0
+            score += sc["after_separator"] if sep_before else 0
+            score += sc["topic_tag"] if topic is not None else 0
+            score += sc["outlet_suffix"] if outlet is not None else 0
+            score += sc["blank_gap"] if lines[first].gap >= sc["gap_lines"] else 0
+            score += sc["title_case"] if self.title_case(ln.text) else 0
+            nxt = lines[k + 1] if k + 1 < len(lines) else None
+            if nxt is not None and ((nxt.kind == "furn" and nxt.rule in CAPTIONISH) or
+                                    (nxt.kind == "content" and self.tag_line(nxt.text))):
+                score += sc["caption_after"]
+            ok = score >= sc["threshold"] and story_has_body and nxt is not None
+            if ok and not sep_before:
+                # without a separator the previous story must look finished (last kept line ends a sentence
+                # or is furniture) and the new headline must not follow its own story's headline
+                pl = lines[first - 1]
+                ok = pl.kind != "content" or bool(_SENT_END.search(pl.text))
+            if ok and topic is not None and topic == last_content and starts[-1][2] == topic:
+                ok = False
+            if ok:
+                starts.append((first, topic, k))
+                story_has_body = False
+            last_content = k
+        return starts
+
+    # ------------------------------------------------------------------ per story
+    def _header_rule(self, t: str) -> str | None:
+        for p in self.r.header_rules:
+            if p.regex.fullmatch(t):
+                return p.name
+        return None
+
+    def run(self, raw: str, title: str | None = None, published=None) -> tuple[list[dict], list[dict]]:
+        lines = split_lines(raw)
+        self.classify(lines)
+        starts = self.boundaries(lines)
+        removed: list[tuple[int, int, str]] = [(ln.start, ln.end, ln.rule) for ln in lines if ln.kind != "content"]
+        stories: list[dict] = []
+        meta_title = normalize_line(title) if title else None
+        meta_date = to_date(published)
+        for si, (first, topic, head) in enumerate(starts):
+            nxt_first = starts[si + 1][0] if si + 1 < len(starts) else len(lines)
+            last = nxt_first - 1
+            while last > first and lines[last].kind == "sep":
+                last -= 1
+            story = self._story(raw, lines, first, last, topic, head, si == 0, meta_title, meta_date)
+            if story is None:
+                continue
+            st, spans = story
+            removed.extend(spans)
+            st["story_index"] = len(stories) + 1
+            stories.append(st)
+        removed.sort()
+        span_rows = [{"char_start": a, "char_end": b, "rule": rule, "text": raw[a:b]} for a, b, rule in removed if b > a]
+        return stories, span_rows
+
+    def _story(self, raw, lines, first, last, topic, head, is_first, meta_title, meta_date):
+        spans: list[tuple[int, int, str]] = []
+        idx = [k for k in range(first, last + 1) if lines[k].kind == "content"]
+        if not idx:
+            return None
+        pos = 0
+        explicit_date: dt.date | None = None
+        # --- leading header lines: breadcrumb / dated header / byline
+        while pos < len(idx) - 1:
+            ln = lines[idx[pos]]
+            rule = self._header_rule(ln.text)
+            if rule is None or self.headline_like(ln) and rule == "byline":
+                break
+            if rule == "dated_header" and explicit_date is None:
+                ds = find_dates(ln.text)
+                explicit_date = ds[0] if ds else None
+            spans.append((ln.start, ln.end, rule))
+            pos += 1
+        # --- first-line prefixes: "You're reading:", "date 2020-10-03"
+        cut = {}  # line index -> offset where the kept text starts (inline prefix removals)
+        k0 = idx[pos]
+        for p in self.r.prefix_rules:
+            ln = lines[k0]
+            s = raw[cut.get(k0, ln.start):ln.end]
+            m = p.regex.match(s)
+            if m and m.end() < len(s):
+                a = cut.get(k0, ln.start)
+                spans.append((a, a + m.end(), p.name))
+                cut[k0] = a + m.end()
+                if "date" in p.regex.groupindex and m["date"]:
+                    explicit_date = explicit_date or to_date(m["date"])
+        reading_prefix = bool(cut)
+        # --- topic tag + title line
+        title_text = None
+        outlet = None
+        title_k = None
+        if topic is not None and idx[pos] == topic and pos + 1 < len(idx):
+            spans.append((lines[topic].start, lines[topic].end, "topic_tag"))
+            pos += 1
+        elif is_first and pos + 1 < len(idx) and self.topic_like(lines[idx[pos]]) and idx[pos] not in cut:
+            nxt = lines[idx[pos + 1]]
+            if self.headline_like(nxt) and self.split_title(nxt.text)[1] is not None:
+                spans.append((lines[idx[pos]].start, lines[idx[pos]].end, "topic_tag"))
+                pos += 1
+        k = idx[pos]
+        ln = lines[k]
+        cand_text = normalize_line(raw[cut.get(k, ln.start):ln.end])
+        is_title = False
+        if pos + 1 < len(idx) and self.headline_like(ln):
+            if not is_first or k == head and (head != idx[0] or topic is not None):
+                is_title = True
+            elif meta_title and cand_text == meta_title:
+                is_title = True
+            else:
+                after = lines[k + 1]  # next non-blank line of any kind
+                has_suffix = self.split_title(cand_text)[2]
+                is_title = after.gap >= 1 or after.kind != "content" or has_suffix or reading_prefix
+        if is_first and not is_title and meta_title and cand_text == meta_title and len(idx) > pos + 1:
+            is_title = True
+        if is_title:
+            title_k = k
+            title_text, outlet, _ = self.split_title(cand_text)
+            spans.append((cut.get(k, ln.start), ln.end, "title_line"))
+            pos += 1
+        if title_text is None and is_first and meta_title:
+            title_text = meta_title
+        # --- header zone under the title
+        if title_k is not None:
+            base_title = title_text
+            while pos < len(idx) - 1:
+                ln = lines[idx[pos]]
+                prev = lines[idx[pos] - 1]
+                rule = None
+                after = lines[idx[pos] + 1] if idx[pos] + 1 < len(lines) else None
+                if self.headline_like(ln) and self.split_title(ln.text)[0] == base_title:
+                    rule = "repeated_title"
+                elif (after is not None and after.kind == "furn" and after.rule in ("image_copyright", "image_caption")
+                      and after.gap <= 1):
+                    rule = "photo_caption"  # the lead image's caption sits above its copyright/caption marker
+                elif self.tag_line(ln.text):
+                    rule = "tag_line"
+                elif (ln.gap == 0 and prev.kind == "furn" and prev.rule in CAPTIONISH and ln.words <= self.frag_max
+                      and not _SENT_END.search(ln.text)):
+                    rule = "caption_fragment"
+                else:
+                    hr = self._header_rule(ln.text)
+                    if hr in ("dated_header", "byline"):
+                        rule = hr
+                        if hr == "dated_header" and explicit_date is None:
+                            ds = find_dates(ln.text)
+                            explicit_date = ds[0] if ds else None
+                if rule is None:
+                    break
+                spans.append((ln.start, ln.end, rule))
+                pos += 1
+        body = idx[pos:]
+        # --- dateline on the first body line
+        dateline = None
+        if body:
+            k = body[0]
+            ln = lines[k]
+            a = cut.get(k, ln.start)
+            s = raw[a:ln.end]
+            m = self.dateline.match(s)
+            if m and sum(c.isupper() for c in m["place"].split(",")[0]) >= 3 and m.end() < len(s):
+                dateline = normalize_line(m["place"])
+                spans.append((a, a + m.end(), "dateline"))
+                cut[k] = a + m.end()
+                if m["agency"] and outlet is None:
+                    outlet = self.outlet_of(m["agency"]) or normalize_line(m["agency"])
+        # --- site footer
+        for j, k in enumerate(body):
+            if any(rx.fullmatch(lines[k].text) for rx in self.r.footer_starts):
+                spans.append((lines[k].start, lines[k].end, self.r.footer_name))
+                for k2 in body[j + 1:]:
+                    l2 = lines[k2]
+                    if l2.words > self.r.footer_max_words or l2.text.endswith("."):
+                        break
+                    spans.append((l2.start, l2.end, self.r.footer_name))
+                break
+        # --- outlet from signature lines (e.g. "Reporting by ...; Editing by ...")
+        if outlet is None:
+            for k in range(first, last + 1):
+                ln = lines[k]
+                if ln.kind == "furn":
+                    for name, rx in self.r.outlet_signatures:
+                        if rx.search(ln.text):
+                            outlet = name
+                            break
+                if outlet:
+                    break
+        raw_start, raw_end = lines[first].start, lines[last].end
+        all_spans = [(a, b) for a, b, _ in spans] + [(lines[k].start, lines[k].end) for k in range(first, last + 1)
+                                                      if lines[k].kind != "content"]
+        text = normalize_text(excise(raw, raw_start, raw_end, all_spans))
+        if not text and title_k is not None:
+            # a video/teaser stub: nothing but its headline -> the headline line is the story text
+            spans = [s for s in spans if s[2] != "title_line"]
+            all_spans = [(a, b) for a, b, _ in spans] + [(lines[k].start, lines[k].end)
+                                                          for k in range(first, last + 1) if lines[k].kind != "content"]
+            text = normalize_text(excise(raw, raw_start, raw_end, all_spans))
+        if not text:
+            return None
+        # --- publication date
+        if meta_date is not None:
+            pdate, psrc = meta_date, "metadata"
+        elif explicit_date is not None:
+            pdate, psrc = explicit_date, "explicit"
+        else:
+            pdate = infer_date(text, self.date_exclude)
+            psrc = "inferred" if pdate is not None else "none"
+        return ({
+            "title": title_text or None,
+            "outlet": outlet,
+            "dateline": dateline,
+            "published_date": pdate,
+            "published_date_source": psrc,
+            "raw_start": raw_start,
+            "raw_end": raw_end,
+            "text": text,
+            "n_words": len(text.split()),
+        }, spans)
+
+
+_DEFAULT: Segmenter | None = None
+
+
+def segment_document(raw_text: str, *, title: str | None = None, published=None,
+                     segmenter: Segmenter | None = None) -> tuple[list[dict], list[dict]]:
+    """Split one document's raw text into cleaned stories and the audit of removed spans.
+
+    Returns (stories, spans). story dict: story_index (1-based), title, outlet, dateline, published_date
+    (datetime.date|None), published_date_source (metadata|explicit|inferred|none), raw_start, raw_end, text,
+    n_words. span dict: char_start, char_end, rule, text (== raw_text[char_start:char_end]).
+    `title`/`published` are the record's own metadata (applied to the first story / every story).
+    """
+    global _DEFAULT
+    if segmenter is None:
+        if _DEFAULT is None:
+            _DEFAULT = Segmenter()
+        segmenter = _DEFAULT
+    return segmenter.run(raw_text or "", title=title, published=published)
