@@ -9,7 +9,7 @@ Writes (deterministic, sorted):
 - pipelines/rules/sector_nouns.csv phrase, sector, source
     from ../shared/peer/ngec/PLOVER_agents.txt (CAMEO/PLOVER agent terms; substitution sets expanded,
     underscores to spaces, regular plurals added). Compound codes are reduced to one PLOVER-style sector:
-    anything with OPP -> OPP, JRN -> MED, otherwise the first 3-letter code; UNK/NON/JNK terms are dropped.
+    anything with OPP -> OPP, MED (health) -> HLH, JRN -> MED (media), otherwise the first 3-letter code; UNK/NON/JNK terms are dropped.
 Hand-written dictionaries (actors.csv, titles.csv, leaders.csv, capital_metonyms are columns here) are not touched.
 """
 from __future__ import annotations
@@ -88,7 +88,8 @@ def _sector(code: str) -> str | None:
     if "OPP" in parts:
         return "OPP"
     first = parts[0]
-    return {"JRN": "MED", "PRM": "MIL", "UAF": "MIL", "ELI": "ELI", "PRE": "GOV", "SOC": "CVL"}.get(first, first)
+    # NGEC's MED is health (doctors, hospitals); its JRN is the media, which PLOVER/CAMEO call MED
+    return {"MED": "HLH", "JRN": "MED", "PRM": "MIL", "UAF": "MIL", "ELI": "ELI", "PRE": "GOV", "SOC": "CVL"}.get(first, first)
 
 
 def _plural(w: str) -> str:
