@@ -54,10 +54,17 @@ def validate_frame(df: pl.DataFrame, model: Any, table: str, *, key_column: str 
     re-validated and returned. Failures that are not about rows (missing column, wrong dtype) are structural:
     `valid` is None and the caller must fail the stage loudly.
     """
+    expected = set(model.to_schema().columns)
+    missing, extra = sorted(expected - set(df.columns)), sorted(set(df.columns) - expected)
+    if missing or (extra and getattr(model.Config, "strict", False)):
+        problems = [f"missing column {c}" for c in missing] + [f"unexpected column {c}" for c in extra]
+        return ValidationOutcome(table, None, quarantine_frame(), df.height, None, problems)
     try:
         return ValidationOutcome(table, model.validate(df, lazy=True), quarantine_frame(), df.height)
     except pandera.errors.SchemaErrors as err:
         cases = err.failure_cases
+    except (pandera.errors.SchemaError, pl.exceptions.PolarsError) as err:  # e.g. an uncoercible dtype
+        return ValidationOutcome(table, None, quarantine_frame(), df.height, None, [f"{type(err).__name__}: {err}"[:2000]])
     row_cases = cases.filter(pl.col("index").is_not_null())
     other = cases.filter(pl.col("index").is_null())
     if other.height:
