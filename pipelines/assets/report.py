@@ -1,0 +1,43 @@
+"""[publish] report: events timeline + who-acts-on-whom PNGs and a static HTML page in WAREHOUSE/reports/."""
+
+import base64
+import time
+
+import polars as pl
+from dagster import AssetExecutionContext, AssetIn, MetadataValue, Output, asset
+
+from pipelines.core.publish.report import render_report
+from pipelines.resources import Warehouse
+
+# inline previews larger than this are not embedded in the run's event log (the path is always attached)
+MAX_INLINE_PNG_BYTES = 400_000
+
+
+@asset(
+    name="report",
+    group_name="publish",
+    ins={"events": AssetIn(key="events"), "event_clusters": AssetIn(key="event_clusters"),
+         "stories": AssetIn(key="stories")},
+    description="Renders WAREHOUSE/reports/timeline.png (real-world events per day by PLOVER type), "
+    "WAREHOUSE/reports/actors.png (who acts on whom) and WAREHOUSE/reports/index.html (both images plus the most "
+    "reported events with their evidence). The timeline is shown in the asset's metadata.",
+)
+def report(context: AssetExecutionContext, warehouse: Warehouse, events: pl.DataFrame, event_clusters: pl.DataFrame,
+           stories: pl.DataFrame):
+    started = time.perf_counter()
+    actors = warehouse.read_stage("actors")
+    out = render_report(events, event_clusters, warehouse.root / "reports", stories=stories, actors=actors)
+    context.log.info(f"report written to {out['html']}")
+    md = {
+        "html": MetadataValue.path(str(out["html"])),
+        "timeline_png": MetadataValue.path(str(out["timeline"])),
+        "actors_png": MetadataValue.path(str(out["actors"])),
+        "event_clusters": MetadataValue.int(out["n_clusters"]),
+        "event_mentions": MetadataValue.int(out["n_mentions"]),
+        "seconds": MetadataValue.float(round(time.perf_counter() - started, 3)),
+    }
+    for key, path in (("timeline", out["timeline"]), ("who_acts_on_whom", out["actors"])):
+        data = path.read_bytes()
+        if len(data) <= MAX_INLINE_PNG_BYTES:
+            md[key] = MetadataValue.md(f"![{key}](data:image/png;base64,{base64.b64encode(data).decode('ascii')})")
+    return Output(None, metadata=md)

@@ -1,0 +1,39 @@
+"""Report rendering (matplotlib Agg): the PNGs are valid images and the HTML page shows the linked events."""
+from __future__ import annotations
+
+import matplotlib.image as mpimg
+import polars as pl
+
+from pipelines.core.link import link_events
+from pipelines.core.publish.report import render_report
+from tests.core.test_link import S003_EU, seed_case
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_renders_valid_pngs_and_html(tmp_path):
+    ev, st = seed_case()
+    events, clusters = link_events(ev, st)
+    actors = pl.DataFrame({"actor_id": ["IGO:EU", "BLR:GOV"], "name": ["European Union", "Belarus government"]})
+    out = render_report(events, clusters, tmp_path / "reports", stories=st, actors=actors)
+    for key in ("timeline", "actors"):
+        data = out[key].read_bytes()
+        assert data[:8] == PNG_MAGIC
+        img = mpimg.imread(out[key])
+        assert img.shape[0] > 200 and img.shape[1] > 400
+        assert img[..., :3].std() > 0.01  # not a blank canvas
+    page = out["html"].read_text(encoding="utf-8")
+    assert 'src="timeline.png"' in page and 'src="actors.png"' in page
+    assert "European Union" in page and "Belarus government" in page
+    # the EU sanctions (2 stories) are the most reported event: first row of the table, with its evidence
+    first_row = page.split("<tr><td>")[1]
+    assert "SANCTION" in first_row and S003_EU[:60] in first_row
+    assert out["dated_events"] == clusters.height - 1  # the undated, unpublished planned mention has no day
+
+
+def test_report_on_empty_frames(tmp_path):
+    ev, st = seed_case()
+    events, clusters = link_events(ev.head(0), st)
+    out = render_report(events, clusters, tmp_path)
+    assert out["timeline"].read_bytes()[:8] == PNG_MAGIC
+    assert out["n_clusters"] == 0 and "no dated events" not in out["html"].read_text()  # text is in the PNG, not the page
