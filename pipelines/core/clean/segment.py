@@ -28,6 +28,10 @@ CAPTIONISH = frozenset({"photo_caption", "photo_credit", "image_copyright", "ima
                         "media_playback", "caption_fragment", "tag_line"})
 _CAPTION_MARKER = re.compile(r"(?i)(?:image|media|video) ?caption")
 _SENT_END = re.compile(r"[.!?…][\"”’'»)\]]*$|[\"”’»]$")
+_INNER_SENTENCE = re.compile(r"[a-z]{2}[.!?][\"”’']?\s+[A-Z]")  # headlines are one sentence
+_ELLIPSIS_END = re.compile(r"(?:\.\.\.|…)[\"”’']?$")
+_STRUCTURED_CREDIT = re.compile(r"\S\s*[/|]\s*\S|\bvia\b")
+_REPORTED_SPEECH = re.compile(r"\b(?:said|says|told|tells|claims?|claimed|according to|insists?|added|wrote)\b")
 _WORD4 = re.compile(r"[^\W\d_][\w’'-]{3,}")
 _SUFFIX_SPLIT = re.compile(r"^(?P<head>.*?\S)(?:\s*[–—|]\s*|\s+-\s*|\s*-\s+)(?P<suffix>[^–—|]{2,60})$")
 
@@ -53,19 +57,26 @@ class Segmenter:
         self.body_min_words = int(seg["body_min_words"])
         self.frag_max = int(seg["caption_fragment_max_words"])
         self.repeat_window = int(seg["repeat_window"])
+        self.caption_max_words = int(seg["caption_max_words"])
         self.dateline = re.compile(seg["dateline"])
         self.date_exclude = re.compile(seg["date_exclude"])
 
     # ------------------------------------------------------------------ line predicates
-    def headline_like(self, ln: Line) -> bool:
+    def headline_like(self, ln: Line, relaxed: bool = False) -> bool:
+        """Could this line be a title? `relaxed` (first line of a document, followed by a blank line) also
+        accepts a lower-case/symbol first character and a trailing ellipsis ("Rivals of the £400 Apple...")."""
         t = ln.text
         if ln.kind != "content" or ln.words > self.h["max_words"] or len(t) > self.h["max_chars"]:
             return False
         if sum(c.isalpha() for c in t) < self.h["min_letters"]:
             return False
-        if self.r.headline_bad_end.search(t) or self.r.subhead.match(t):
+        if self.r.subhead.match(t) or _INNER_SENTENCE.search(t):
+            return False
+        if self.r.headline_bad_end.search(t) and not (relaxed and _ELLIPSIS_END.search(t)):
             return False
         c0 = t[0]
+        if relaxed:
+            return c0 not in "-–—•*·>"
         return c0.isupper() or c0.isdigit() or c0 in "‘'\"“"
 
     def title_case(self, t: str) -> bool:
@@ -140,13 +151,24 @@ class Segmenter:
                 elif ln.rule == "image_caption" and _CAPTION_MARKER.fullmatch(ln.text):
                     if nxt is not None and nxt.kind == "content" and nxt.words <= 60:
                         nxt.kind, nxt.rule = "furn", "photo_caption"
-                elif ln.rule == "photo_credit" and prev is not None and prev.kind == "content" and prev.words >= 4:
-                    # a line followed by a credit is that photo's caption, unless it opens the document or
-                    # follows a separator (then it is a headline)
+                elif (ln.rule == "photo_credit" and prev is not None and prev.kind == "content"
+                      and self.caption_before_credit(prev, ln, nxt)):
+                    # a line followed by a structured credit is that photo's caption, unless it opens the
+                    # document or follows a separator (then it is a headline)
                     pp = lines[k - 2] if k >= 2 else None
                     if pp is not None and pp.kind != "sep":
                         prev.kind, prev.rule = "furn", "photo_caption"
             self._repeats(lines)
+
+    def caption_before_credit(self, cand: Line, credit: Line, after: Line | None) -> bool:
+        """Is `cand`, directly above the credit line `credit`, that photo's caption? Only when the credit is
+        structured ("Name/Agency", "Name | Agency", or a credit above "hide caption"), the candidate is not
+        quoted speech or reported speech, and it is caption-sized. A doubtful line stays in the story."""
+        structured = bool(_STRUCTURED_CREDIT.search(credit.text)) or (
+            after is not None and after.kind == "furn" and after.rule == "caption_toggle")
+        if not structured or not (4 <= cand.words <= self.caption_max_words):
+            return False
+        return not (cand.text[0] in "\"“‘'" or _REPORTED_SPEECH.search(cand.text))
 
     def _repeats(self, lines: list[Line]) -> None:
         w = self.repeat_window
@@ -204,9 +226,9 @@ class Segmenter:
                                     (nxt.kind == "content" and self.tag_line(nxt.text))):
                 score += sc["caption_after"]
             ok = score >= sc["threshold"] and story_has_body and nxt is not None
-            if ok and not sep_before:
-                # without a separator the previous story must look finished (last kept line ends a sentence
-                # or is furniture) and the new headline must not follow its own story's headline
+            if ok and not sep_before and score < sc["threshold"] + 1:
+                # weak evidence only (no separator, score at the threshold): the previous story must look
+                # finished (its last line ends a sentence or is furniture)
                 pl = lines[first - 1]
                 ok = pl.kind != "content" or bool(_SENT_END.search(pl.text))
             if ok and topic is not None and topic == last_content and starts[-1][2] == topic:
@@ -296,7 +318,7 @@ class Segmenter:
         ln = lines[k]
         cand_text = normalize_line(raw[cut.get(k, ln.start):ln.end])
         is_title = False
-        if pos + 1 < len(idx) and self.headline_like(ln):
+        if pos + 1 < len(idx) and self.headline_like(ln, relaxed=is_first and lines[k + 1].gap >= 1):
             if not is_first or k == head and (head != idx[0] or topic is not None):
                 is_title = True
             elif meta_title and cand_text == meta_title:
