@@ -40,6 +40,42 @@ VIEW_DOCS: dict[str, str] = {
 }
 
 
+# column -> where it comes from (documentation of the GDELT/ACLED-shaped views; rendered in docs/data_dictionary.md)
+GDELT_MAPPING: dict[str, str] = {
+    "GLOBALEVENTID": "event_clusters.event_cluster_id (a string id, not GDELT's integer)",
+    "SQLDATE / MonthYear / Year": "event_clusters.event_date, else the earliest publication date, as YYYYMMDD / YYYYMM / YYYY",
+    "Actor1Code / Actor2Code": "source / target actor_id of the representative mention (readable slug, not a CAMEO actor code)",
+    "Actor1Name / Actor2Name": "actors.name (else the actor as written)",
+    "Actor1CountryCode / Actor2CountryCode": "event_clusters.source_country / target_country (ISO 3166-1 alpha-3)",
+    "Actor1Type1Code / Actor2Type1Code": "PLOVER sector of the representative mention (GOV, MIL, COP, OPP, CVL, IGO ...)",
+    "IsRootEvent": "1 when the representative mention is the story's first sentence",
+    "EventCode / EventBaseCode / EventRootCode": "two-digit CAMEO root (events.cameo_root, else linking.yaml plover_quad); no finer code",
+    "QuadClass": "from the PLOVER type (linking.yaml plover_quad: 1 verbal coop, 2 material coop, 3 verbal conflict, 4 material conflict)",
+    "GoldsteinScale / AvgTone": "NULL (not computed)",
+    "NumMentions / NumArticles / NumSources": "event_clusters.n_mentions / n_stories / n_outlets (duplicates not counted)",
+    "ActionGeo_FullName / _CountryCode / _Lat / _Long": "location of the representative mention (country as ISO3, GDELT uses FIPS 10-4)",
+    "DATEADDED": "documents.ingested_at of the representative story, YYYYMMDDHHMMSS",
+    "SOURCEURL": "documents.url of the representative story, else its input path",
+    "PloverType": "extra: the PLOVER event type",
+}
+ACLED_MAPPING: dict[str, str] = {
+    "(rows)": "asserted event clusters whose PLOVER type is in linking.yaml acled_crosswalk; planned/threatened/negated are left out",
+    "event_id_cnty": "event_clusters.event_cluster_id",
+    "event_date / year": "event_clusters.event_date, else the earliest publication date",
+    "time_precision": "1 day, 2 week, 3 month or coarser (from the representative mention's date_precision)",
+    "disorder_type / event_type / sub_event_type": "linking.yaml acled_crosswalk by PLOVER type",
+    "actor1 / actor2": "source / target actor name (actors.name, else as written)",
+    "inter1 / inter2": "PLOVER sector of source / target (not ACLED's numeric interaction codes)",
+    "civilian_targeting": "'Civilian targeting' when the target sector is CVL",
+    "iso / country": "ISO3 of the location, else the target's, else the source's country (ACLED uses ISO numeric and names)",
+    "location / latitude / longitude": "location of the representative mention",
+    "source": "outlets of the stories reporting the event",
+    "notes": "the representative sentence",
+    "fatalities": "largest `killed` quantity among the mentions (ACLED's conservative rule), 0 when none is reported",
+    "tags": "crowd size=N from the largest `participants` quantity",
+    "n_reports / plover_type": "extra: number of stories, PLOVER type",
+}
+
 def _q(text: str) -> str:
     """SQL string literal."""
     return "'" + str(text).replace("'", "''") + "'"
