@@ -1,0 +1,47 @@
+"""`clean_stories` (clean stage output) and `stories` (after dedup): one row per story of a document."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+import pandera.polars as pa
+import polars as pl
+from pandera.api.polars.types import PolarsData
+
+PUBLISHED_DATE_SOURCES = ["metadata", "explicit", "inferred", "none"]
+
+
+class CleanStories(pa.DataFrameModel):
+    """One row per story after segmentation and cleaning (CONTRACT `stories` without the dedup columns)."""
+
+    story_id: str = pa.Field(unique=True, str_startswith="st_", description="Stable id: stable_id('st', doc_id, story_index).")
+    doc_id: str = pa.Field(str_startswith="doc_", description="The document (documents.doc_id) the story was cut from.")
+    story_index: pl.Int32 = pa.Field(ge=1, description="1-based position of the story within its document (glued files hold several).")
+    title: Optional[str] = pa.Field(nullable=True, description="Headline a reader sees: the story's title line (outlet suffix removed), else the record's metadata title; null when the text has none.")
+    outlet: Optional[str] = pa.Field(nullable=True, description="Publishing outlet from the title suffix ('– The Guardian'), the dateline agency ('MINSK (Reuters) –') or a signature line ('Reporting by …'); null when unknown.")
+    dateline: Optional[str] = pa.Field(nullable=True, description="Place of the dateline that opened the story body (e.g. 'MINSK'); the dateline itself is removed from `text`.")
+    published_date: Optional[pl.Date] = pa.Field(nullable=True, description="Publication date of the story; how it was found is in published_date_source.")
+    published_date_source: str = pa.Field(isin=PUBLISHED_DATE_SOURCES, description="metadata (the record's own date) | explicit (a dated header in the text) | inferred (latest full date in the body agreeing with a weekday reference) | none.")
+    raw_start: pl.Int64 = pa.Field(ge=0, description="Offset (Python str index) in documents.raw_text where the story starts (its first header line).")
+    raw_end: pl.Int64 = pa.Field(ge=1, description="Offset in documents.raw_text just after the story's last line; raw_text[raw_start:raw_end] minus removed_spans, normalised, is `text`.")
+    text: str = pa.Field(str_length={"min_value": 1}, description="Clean story body: raw slice minus every removed span (furniture, captions, title/topic lines, datelines), NFC, whitespace collapsed, one paragraph per line.")
+    n_words: pl.Int32 = pa.Field(ge=1, description="Whitespace-separated words in `text`; video/teaser stubs have few.")
+
+    @pa.dataframe_check(description="raw_start < raw_end")
+    def raw_offsets_ordered(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("raw_start") < pl.col("raw_end"))
+
+    @pa.dataframe_check(description="published_date is null exactly when published_date_source is 'none'")
+    def date_matches_source(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("published_date").is_null() == (pl.col("published_date_source") == "none"))
+
+    @pa.dataframe_check(description="(doc_id, story_index) is unique")
+    def unique_story_index(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(~pl.struct("doc_id", "story_index").is_duplicated())
+
+
+class Stories(CleanStories):
+    """Stories after dedup (CONTRACT `stories`): every story belongs to a cluster with one canonical story."""
+
+    cluster_id: str = pa.Field(str_startswith="st_", description="story_id of the canonical story of the story's duplicate cluster (its own id when unique).")
+    is_canonical: bool = pa.Field(description="True for the one story per cluster that later stages (events) read.")
