@@ -94,6 +94,19 @@ class ActorContext:
 
 # ----------------------------------------------------------------------------------------------- helpers
 
+def _is_headline(s: str) -> bool:
+    """Title Case text (headlines, captions): every lower-case word is a short function word."""
+    words = re.findall(r"[A-Za-z][A-Za-z’'-]*", s)
+    if len(words) < 4:
+        return False
+    lower = [w for w in words if w[0].islower()]
+    return all(w in _TITLE_CASE_SMALL for w in lower) and len(lower) <= len(words) // 3
+
+
+_TITLE_CASE_SMALL = {"a", "an", "the", "of", "to", "in", "on", "at", "for", "and", "or", "but", "with", "by", "as",
+                     "from", "vs", "via", "over", "into"}
+
+
 def _norm(s: str) -> str:
     return re.sub(r"\s+", " ", s.replace("’", "'")).strip().lower()
 
@@ -154,14 +167,27 @@ _NAME_STOP = {
     "dec.", "said", "says", "told", "mr", "mrs", "ms", "if", "when", "after", "before", "while", "since", "also",
 }
 _LOCATIVE_BEFORE = re.compile(
-    r"\b(?:in|at|near|inside|outside|across|around|through|throughout|within|into|towards?|via|over)\s+(?:the\s+)?"
+    r"\b(?:in|at|near|inside|outside|across|around|through|throughout|within|into|towards?|via|over)\s+(?:(?:the|a|an)\s+)?"
     r"(?:(?:central|northern|southern|eastern|western|downtown)\s+)?$",
     re.I,
 )
+_TRANSPARENT_GAP = re.compile(
+    r"(?:['’]s?)?\s+(?:(?:new|former|then|acting|interim|outgoing|incoming|top|senior|chief|veteran|embattled|"
+    r"exiled|ousted|late|current|visiting|powerful|hardline|hard-line|moderate|radical|main|leading|key|"
+    r"so-called|self-proclaimed|de facto|elected|re-elected|longtime|long-time|defeated|jailed|detained|"
+    r"imprisoned|ruling|regional|national|federal|local|state|central|provincial)\s+){1,3}")
+_TRAILING_FUNCTION_WORDS = {"in", "of", "to", "for", "at", "on", "and", "or", "the", "from", "with", "by"}
+_VERBISH = {"said", "says", "say", "has", "have", "had", "will", "would", "is", "was", "and", "or", "but", "to", "on",
+            "that", "which", "who", "again", "already", "today", "yesterday", "last", "this", "after", "before",
+            "since", "at", "by", "formally", "officially", "strongly", "firmly", "repeatedly", "quickly", "finally",
+            "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "are", "were", "had",
+            "could", "should", "may", "might", "must", "also", "still", "now", "then", "does", "did", "do", "can",
+            "cannot", "denied", "insists", "wants", "wanted", "warned", "with", "for", "against", "of", "in", "as"}
+_DET_IMMEDIATE = re.compile(r"\b(?:the|this|that)\s+$", re.I)
 _DET_BEFORE = re.compile(r"\b(?:the|this|that|these|those)\s+(?:[\w-]+\s+){0,2}$", re.I)
 _POSS_GAP = re.compile(r"^(?:['’]s?)?\s+$")
-_APPOS_NAME = re.compile(rf"^,\s+({_NAME_WORD}(?:(?:\s|-){_NAME_WORD}){{1,3}})(?=\s*(?:,|\bsaid\b|\bsays\b|\btold\b|\bhas\b|\bwho\b|$|\.))")
-_OF_COUNTRY = re.compile(r"^\s+of\s+(?:the\s+)?([A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*){0,3})")
+_APPOS_NAME = re.compile(rf",\s+({_NAME_WORD}(?:(?:\s|-){_NAME_WORD}){{1,3}})(?=\s*(?:,|\bsaid\b|\bsays\b|\btold\b|\bhas\b|\bwho\b|$|\.))")
+_OF_COUNTRY = re.compile(r"\s+of\s+(?:the\s+)?([A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*){0,3})")
 
 
 class _Dicts:
@@ -182,11 +208,18 @@ class _Dicts:
                 add(d, "demonym", (r["iso3"], d))
             if r["capital"]:
                 add(r["capital"], "capital", (r["iso3"], r["capital"]))
+        if (rules_dir / "country_aliases.csv").exists():
+            for r in _read_csv(rules_dir / "country_aliases.csv"):
+                if r["iso3"] in self.countries:
+                    add(r["alias"], "demonym" if r["type"] == "demonym" else "country", (r["iso3"], r["alias"]))
         self.orgs: dict[str, dict] = {}
         for r in _read_csv(rules_dir / "actors.csv"):
             self.orgs[r["actor_id"]] = r
             for a in [r["name"]] + [x for x in r["aliases"].split("|") if x]:
-                add(a, "org", (r["actor_id"], a))
+                if a.startswith("~"):  # modifier-only alias ("~European": "European officials" -> the EU)
+                    add(a[1:], "org", (r["actor_id"], a[1:], "modifier"))
+                else:
+                    add(a, "org", (r["actor_id"], a))
         self.titles: dict[str, dict] = {}
         for r in _read_csv(rules_dir / "titles.csv"):
             self.titles[_norm(r["title"])] = r
@@ -199,6 +232,8 @@ class _Dicts:
                 nouns.pop(_norm(r["phrase"]), None)
             else:
                 nouns[_norm(r["phrase"])] = r["sector"]
+        for k in [k for k in nouns if k.split()[-1] in _TRAILING_FUNCTION_WORDS]:
+            del nouns[k]
         self.nouns = nouns
         for n, s in nouns.items():
             add(n, "noun", (s,))
@@ -217,6 +252,7 @@ class _Dicts:
             if r["surname_alone"].strip().lower() == "yes":
                 self.leader_surnames.setdefault(last, pid)
                 add(r["name"].split()[-1], "surname", (pid,))
+        self.capital_names = {_norm(r["capital"]) for r in self.countries.values() if r["capital"]}
         self.coref = {_norm(r["phrase"]): r["refers_to"] for r in _read_csv(rules_dir / "coref.csv")}
         for ph in self.coref:
             if ph not in nouns and ph not in self.titles:
@@ -294,9 +330,9 @@ class ActorResolver:
             if a.cat in ("country", "demonym", "capital"):
                 ctx.country_counts[a.data[0]] += 1
             elif a.cat == "org":
-                c = self.d.orgs[a.data[0]]["country"]
-                if c:
-                    ctx.country_counts[c] += 1
+                r = self.d.orgs[a.data[0]]
+                if r["country"] and r["sector"] not in ("MED", "NGO"):  # "told the BBC" says nothing of the story's country
+                    ctx.country_counts[r["country"]] += 1
         out: list[ActorMention] = []
         i = 0
         n = len(atoms)
@@ -379,6 +415,23 @@ class ActorResolver:
             return None
         return m2.start(), m2.start() + len(text), text
 
+    def _clean_name(self, nm: tuple[int, int, str]) -> tuple[int, int, str] | None:
+        """Cut a candidate name before a word that is a country/place/organisation; drop a final period."""
+        st, _en, text = nm
+        words = list(re.finditer(r"[^\s]+", text))
+        keep_end = None
+        for w in words:
+            cats = {c for c, _d in self.d.index.get(_norm(w.group(0).rstrip(".,")), [])}
+            if cats & {"country", "demonym", "capital", "org"}:
+                break
+            keep_end = w.end()
+        if keep_end is None:
+            return None
+        text = text[:keep_end]
+        if re.search(r"\w{2,}\.$", text):
+            text = text[:-1]
+        return st, st + len(text), text
+
     def _person(self, name: str, country: str | None, sector: str | None, rank: str, ctx: ActorContext,
                 honorific: bool = False) -> _Person:
         key = _norm(name)
@@ -428,7 +481,8 @@ class ActorResolver:
         n = len(atoms)
 
         def adjacent(x: _Atom, y: _Atom) -> bool:
-            return bool(_POSS_GAP.match(s[x.end:y.start])) or x.end == y.start
+            gap = s[x.end:y.start]
+            return x.end == y.start or bool(_POSS_GAP.match(gap)) or bool(_TRANSPARENT_GAP.fullmatch(gap))
 
         before = s[max(0, a.start - 30):a.start]
         start = a.start
@@ -476,6 +530,10 @@ class ActorResolver:
                     am = _APPOS_NAME.match(s, last.end) if title is not None else None
                     if am and _norm(am.group(1)) not in self.d.index:
                         nm = (am.start(1), am.end(1), am.group(1))
+                if nm and _is_headline(s):
+                    nm = None  # Title Case headline: capitalised words are not names
+                if nm:
+                    nm = self._clean_name(nm)
                 if nm and _norm(nm[2]) not in self.d.nouns and _norm(nm[2]).split()[0] not in _NAME_STOP:
                     country, org_id, org_sector = mod[1] if mod else (None, None, None)
                     sector = self._sector_for(last, title, org_sector)
@@ -496,6 +554,18 @@ class ActorResolver:
             return self._pm(person, start, end, s), k + 1
         # no name: a group/office noun phrase
         country, org_id, org_sector = mod[1] if mod else (None, None, None)
+        if mod is None:
+            om = _OF_COUNTRY.match(s, last.end)
+            c_of = self._country_of(om.group(1)) if om else None
+            if c_of:  # "the president of Armenia", "the people of Belarus"
+                sec = self._sector_for(last, title, None)
+                if sec:
+                    end_of = om.start(1) + len(om.group(1).rstrip(".,"))
+                    if title is not None and title["rank"] == "head" and ctx.last_head is not None \
+                            and ctx.last_head.country == c_of:
+                        return self._pm(ctx.last_head, start, end_of, s), self._skip_to(atoms, k, end_of)
+                    return self._group(c_of, sec, start, end_of, s[start:end_of],
+                                       kind="group" if head_text.endswith("s") else "org"), self._skip_to(atoms, k, end_of)
         sector = self._sector_for(last, title, org_sector)
         text_start = start
         if mod is None:
@@ -506,7 +576,7 @@ class ActorResolver:
                     g = ctx.last_igo
                     return ActorMention(a.start, last.end, s[a.start:last.end], g.actor_id, g.name, g.country,
                                         g.sector, g.kind), k + 1
-                if ref == "head" and ctx.last_head is not None:
+                if ref == "head" and ctx.last_head is not None and _DET_IMMEDIATE.search(before):
                     return self._pm(ctx.last_head, a.start, last.end, s), k + 1
                 if ref in ("igo", "head"):
                     if ref == "igo":
@@ -571,6 +641,20 @@ class ActorResolver:
             p = self._person(re.sub(r"['’]s?$", "", a.text), None, None, "other", ctx)
         return self._pm(p, a.start, a.end, s)
 
+    @staticmethod
+    def _metonym_ok(s: str, a: _Atom) -> bool:
+        """A city name acts as its government only when it is not an adjective or part of a longer name."""
+        after = s[a.end:a.end + 30]
+        if re.match(r"['’]s?\s", after):
+            return True
+        m = re.match(r"\s+([A-Za-z]+)", after)
+        if not m:
+            return True  # punctuation or end of sentence
+        w = m.group(1)
+        if w[:1].isupper():
+            return w.lower() in _VERBISH  # "Beirut Thursday rejected" yes; "The Washington Post" no
+        return w.lower() in _VERBISH or w.endswith("ed") or (w.endswith("s") and not w.endswith("ss"))
+
     def _standalone(self, s: str, a: _Atom, ctx: ActorContext, before: str) -> ActorMention | None:
         locative = bool(_LOCATIVE_BEFORE.search(before))
         if a.cat == "country":
@@ -579,20 +663,26 @@ class ActorResolver:
             iso3 = a.data[0]
             return ActorMention(a.start, a.end, a.text, iso3, self._country_name(iso3), iso3, None, "country")
         if a.cat == "capital":
-            if locative:
+            if locative or not self._metonym_ok(s, a):
                 return None
             return self._group(a.data[0], "GOV", a.start, a.end, a.text, kind="org")
         if a.cat == "demonym":
             # a plural demonym is the people of that country ("Belarusians"); an adjective alone is no actor
             if a.text.endswith("s") and not a.text.endswith("ss"):
                 return self._group(a.data[0], "CVL", a.start, a.end, a.text)
-            return None
+            # an adjective stands for its country, as in PETRARCH/PLOVER coding ("an Indian proposal" -> IND)
+            if locative:
+                return None
+            iso3 = a.data[0]
+            return ActorMention(a.start, a.end, a.text, iso3, self._country_name(iso3), iso3, None, "country")
         if a.cat == "org":
             r = self.d.orgs[a.data[0]]
+            if len(a.data) > 2 and a.data[2] == "modifier":
+                return None
             if locative and r["kind"] != "igo":
                 return None
-            if locative and r["kind"] == "igo" and _norm(a.text) in ("brussels",):
-                return None
+            if _norm(a.text) in self.d.capital_names and (locative or not self._metonym_ok(s, a)):
+                return None  # "Washington"/"Brussels" as a place or an adjective ("a Washington cafe")
             kind = r["kind"]
             m = ActorMention(a.start, a.end, a.text, r["actor_id"], r["name"], r["country"] or None, r["sector"], kind)
             if kind == "igo":
