@@ -1,0 +1,62 @@
+"""Seeds ingested twice (second copy with other page furniture): every story finds its twin, canonicals stay."""
+from __future__ import annotations
+
+import re
+import shutil
+
+import polars as pl
+
+from pipelines.core.dedup import dedup_stories
+from tests.core.test_dedup_helpers import SEEDS, ingest_and_clean, partition
+
+FURNITURE_TOP = "Advertisement\n\n"
+FURNITURE_MID = "\n\nShare this article\n\nRead more: World news in brief\n\n"
+FURNITURE_END = "\n\nSign up for our morning newsletter\n"
+
+
+def refurnish(text: str) -> str:
+    """Other page furniture around the same articles: an ad label on top, a share bar and a related link after
+    the third paragraph, a newsletter promo at the end; line breaks as CRLF."""
+    paras = re.split(r"\n\s*\n", text)
+    out = FURNITURE_TOP + "\n\n".join(paras[:3]) + FURNITURE_MID + "\n\n".join(paras[3:]) + FURNITURE_END
+    return out.replace("\n", "\r\n")
+
+
+def test_seeds_twice_every_story_has_its_twin_and_canonicals_do_not_change(tmp_path):
+    first_dir, second_dir = tmp_path / "run1", tmp_path / "run2"
+    shutil.copytree(SEEDS, first_dir)
+    second_dir.mkdir()
+    for p in sorted(SEEDS.glob("*.txt")):
+        (second_dir / ("copy_" + p.name)).write_bytes(refurnish(p.read_text(encoding="utf-8")).encode("utf-8"))
+
+    run1 = ingest_and_clean(first_dir)
+    run2 = ingest_and_clean(second_dir)
+    assert run1.height >= 5 and run2.height == run1.height
+
+    first = dedup_stories(run1)
+    canon_before = set(first.assignments.filter(pl.col("is_canonical"))["story_id"])
+    second = dedup_stories(run2, first.index)
+    a = second.assignments
+    # every cluster that existed keeps its canonical story
+    assert set(a.filter(pl.col("is_canonical"))["story_id"]) == canon_before
+    # every new story is a non-canonical member of a cluster that contains a story of the first run
+    old_ids = set(run1["story_id"])
+    members = a.group_by("cluster_id").agg(pl.col("story_id"))
+    by_cluster = {r["cluster_id"]: set(r["story_id"]) for r in members.iter_rows(named=True)}
+    for sid, cid, canon in a.filter(pl.col("story_id").is_in(run2["story_id"].implode())).iter_rows():
+        assert not canon
+        assert by_cluster[cid] & old_ids, sid
+    # twins pair up one to one: the i-th story of a document with the i-th story of its copy
+    twins = run1.select("story_id", pl.col("source_uri").alias("u"),
+                        pl.int_range(pl.len()).over("source_uri").alias("i"))
+    copies = run2.select(pl.col("story_id").alias("copy_id"), pl.col("source_uri").str.replace("^copy_", "").alias("u"),
+                         pl.int_range(pl.len()).over("source_uri").alias("i"))
+    cl = dict(a.select("story_id", "cluster_id").iter_rows())
+    pairs = twins.join(copies, on=["u", "i"])
+    assert pairs.height == run1.height
+    assert all(cl[s] == cl[c] for s, c in pairs.select("story_id", "copy_id").iter_rows())
+    # a full run over both folders forms the same clusters
+    full = dedup_stories(pl.concat([run1, run2]))
+    assert partition(full.assignments) == partition(a)
+    rel = second.duplicates["relation"].value_counts()
+    assert set(rel["relation"]) <= {"exact", "near", "version"}
