@@ -6,6 +6,7 @@ import time
 import polars as pl
 from dagster import AssetExecutionContext, AssetIn, MetadataValue, Output, asset
 
+from pipelines.assets.link import upstream_ready
 from pipelines.core.publish.report import render_report
 from pipelines.resources import Warehouse
 
@@ -13,16 +14,7 @@ from pipelines.resources import Warehouse
 MAX_INLINE_PNG_BYTES = 400_000
 
 
-@asset(
-    name="report",
-    group_name="publish",
-    ins={"events": AssetIn(key="events"), "event_clusters": AssetIn(key="event_clusters"),
-         "stories": AssetIn(key="stories")},
-    description="Renders WAREHOUSE/reports/timeline.png (real-world events per day by PLOVER type), "
-    "WAREHOUSE/reports/actors.png (who acts on whom) and WAREHOUSE/reports/index.html (both images plus the most "
-    "reported events with their evidence). The timeline is shown in the asset's metadata.",
-)
-def report(context: AssetExecutionContext, warehouse: Warehouse, events: pl.DataFrame, event_clusters: pl.DataFrame,
+def _report(context: AssetExecutionContext, warehouse: Warehouse, events: pl.DataFrame, event_clusters: pl.DataFrame,
            stories: pl.DataFrame):
     started = time.perf_counter()
     actors = warehouse.read_stage("actors")
@@ -41,3 +33,20 @@ def report(context: AssetExecutionContext, warehouse: Warehouse, events: pl.Data
         if len(data) <= MAX_INLINE_PNG_BYTES:
             md[key] = MetadataValue.md(f"![{key}](data:image/png;base64,{base64.b64encode(data).decode('ascii')})")
     return Output(None, metadata=md)
+
+
+def build_report_asset():
+    """The `report` asset."""
+    return asset(
+        name="report",
+        group_name="publish",
+        ins={"events": AssetIn(key="events"), "event_clusters": AssetIn(key="event_clusters"),
+             "stories": AssetIn(key="stories")},
+        description="Renders WAREHOUSE/reports/timeline.png (real-world events per day by PLOVER type), "
+        "WAREHOUSE/reports/actors.png (who acts on whom) and WAREHOUSE/reports/index.html (both images plus the most "
+        "reported events with their evidence). The timeline is shown in the asset's metadata.",
+    )(_report)
+
+
+if upstream_ready():  # see pipelines/assets/link.py
+    report = build_report_asset()
