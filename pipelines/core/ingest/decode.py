@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import codecs
 import re
+from pathlib import Path
 
 import ftfy
+import yaml
 
 # Rules named here appear verbatim in `quarantine.rule`.
 RULE_BINARY = "binary_file"
@@ -34,10 +36,16 @@ FTFY_CONFIG = ftfy.TextFixerConfig(
 
 # Control characters that never appear in text (tab, LF, FF, CR are allowed).
 _BAD_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_BAD_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 # A valid UTF-8 multi-byte sequence: its presence means the file *is* UTF-8 (possibly damaged), not a legacy codepage.
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
-# Share of NUL bytes we strip as a scraping artefact before calling a file binary.
-_MAX_STRAY_NUL_SHARE = 0.001
+_BINARY_RULES = yaml.safe_load((Path(__file__).resolve().parents[2] / "rules" / "ingest.yaml").read_text())["binary"]
+# Above this share of NUL bytes a file is binary; below it, NULs are a scraping artefact and are stripped.
+MAX_NUL_SHARE = float(_BINARY_RULES["max_nul_share"])
+# Above this share of control characters (other than tab/LF/FF/CR) a file is binary; below it, ftfy removes them.
+# Random or compressed bytes have ~11 %; text with a few stray escape codes has well under 1 %.
+MAX_CONTROL_SHARE = float(_BINARY_RULES["max_control_share"])
+SNIFF_BYTES = 200_000
 
 
 class DecodeRejected(Exception):
@@ -64,9 +72,23 @@ def _looks_utf16_without_bom(data: bytes) -> str | None:
 def _check_textual(text: str, encoding: str) -> None:
     if not text:
         return
-    bad = len(_BAD_CONTROL.findall(text[:200_000]))
-    if bad / min(len(text), 200_000) > 0.01:
-        raise DecodeRejected(RULE_BINARY, f"{bad} control characters in the first 200,000 characters as {encoding}")
+    sample = text[:SNIFF_BYTES]
+    bad = len(_BAD_CONTROL.findall(sample))
+    if bad / len(sample) > MAX_CONTROL_SHARE:
+        raise DecodeRejected(RULE_BINARY, f"{bad} control characters in the first {len(sample):,} characters as {encoding}")
+
+
+def _check_bytes(data: bytes) -> None:
+    """Binary sniffing on raw bytes, before any 8-bit decoding is tried (UTF-8 and cp1252 use no C0 controls)."""
+    sample = data[:SNIFF_BYTES]
+    if not sample:
+        return
+    nul = sample.count(0)
+    if nul / len(sample) > MAX_NUL_SHARE:
+        raise DecodeRejected(RULE_BINARY, f"{nul} NUL bytes in the first {len(sample):,} bytes")
+    bad = len(_BAD_CONTROL_BYTES.findall(sample)) - nul
+    if bad / len(sample) > MAX_CONTROL_SHARE:
+        raise DecodeRejected(RULE_BINARY, f"{bad} control bytes in the first {len(sample):,} bytes")
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
@@ -85,11 +107,9 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError as e:
             raise DecodeRejected(RULE_UNDECODABLE, f"looks like {utf16} but invalid at byte {e.start}") from e
     else:
-        nul = data.count(0)
-        if nul:
-            if nul / len(data) > _MAX_STRAY_NUL_SHARE:
-                raise DecodeRejected(RULE_BINARY, f"{nul} NUL bytes in {len(data)} bytes")
-            data = data.replace(b"\x00", b"")
+        _check_bytes(data)
+        if b"\x00" in data:
+            data = data.replace(b"\x00", b"")  # a few stray NULs: scraping artefact
         text, encoding = _decode_8bit(data)
     _check_textual(text, encoding)
     return ftfy.fix_text(text, config=FTFY_CONFIG), encoding

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import stat
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -54,22 +56,46 @@ class Rejected:
     payload: str | None = None
 
 
+def safe_relpath(path: Path, root: Path) -> str:
+    r"""`path` relative to `root` as a str that is always valid Unicode.
+
+    File names are bytes on POSIX; a name that is not UTF-8 (e.g. Latin-1 `caf\xe9.txt`) arrives as lone surrogates,
+    which cannot be stored in Parquet/DuckDB. Undecodable bytes are written as `\xNN` escapes instead.
+    """
+    rel = path.relative_to(root).as_posix()
+    return os.fsencode(rel).decode("utf-8", errors="backslashreplace")
+
+
 def _iter_files(root: Path) -> Iterator[tuple[Path, str] | Rejected]:
-    """Every regular file below root (sorted, deterministic), without following directory symlinks."""
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
+    """Every entry below root (sorted, deterministic), without following directory symlinks.
+
+    A directory that cannot be listed is reported (`unreadable_directory`), never skipped silently.
+    """
+    errors: list[OSError] = []
+
+    def flush() -> Iterator[Rejected]:
+        while errors:
+            e = errors.pop(0)
+            where = Path(e.filename) if e.filename else root
+            rel = safe_relpath(where, root) if where != root and where.is_relative_to(root) else "."
+            yield Rejected(rel, None, "unreadable_directory", f"{rel}: cannot list directory ({e.strerror or e}); files inside it were not read")
+
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=errors.append):
+        yield from flush()
         dirpath_p = Path(dirpath)
         kept_dirs = []
         for d in sorted(dirnames):
             p = dirpath_p / d
             if p.is_symlink():
-                rel = p.relative_to(root).as_posix()
+                rel = safe_relpath(p, root)
                 yield Rejected(rel, None, "symlinked_directory", f"{rel}: directory symlink not followed (avoids loops and escaping the input folder)")
             else:
                 kept_dirs.append(d)
         dirnames[:] = kept_dirs
         for f in sorted(filenames):
             p = dirpath_p / f
-            yield p, p.relative_to(root).as_posix()
+            yield p, safe_relpath(p, root)
+    yield from flush()
 
 
 def scan_folder(root: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Document | Rejected]:
@@ -103,10 +129,15 @@ def read_file(path: Path, rel: str, *, root_real: Path | None = None, max_bytes:
         yield Rejected(rel, None, "unsupported_extension", f"{rel}: extension '{path.suffix or '(none)'}' is not one of {sorted(SUPPORTED)}")
         return
     try:
-        size = path.stat().st_size
+        st = path.stat()
     except OSError as e:
         yield Rejected(rel, None, "unreadable_file", f"{rel}: {e.strerror or e}")
         return
+    if not stat.S_ISREG(st.st_mode):
+        # FIFOs, sockets and devices: reading them can block forever or never end.
+        yield Rejected(rel, None, "not_a_regular_file", f"{rel}: not a regular file ({_file_kind(st.st_mode)})")
+        return
+    size = st.st_size
     if size > max_bytes:
         yield Rejected(rel, None, "file_too_large", f"{rel}: {size:,} bytes > limit {max_bytes:,}")
         return
@@ -135,6 +166,23 @@ def read_file(path: Path, rel: str, *, root_real: Path | None = None, max_bytes:
         yield from _read_html(data, text, rel, encoding)
     else:
         yield from _read_json(data, text, rel, encoding)
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "named pipe"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"),
+                       (stat.S_ISBLK, "block device"), (stat.S_ISDIR, "directory")):
+        if test(mode):
+            return name
+    return "special file"
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_field(value: str) -> str:
+    r"""A metadata string as stored: mojibake repaired (ftfy) and lone surrogates (unencodable, e.g. from a JSON
+    escape like \ud800) replaced by U+FFFD, so every stored string is valid UTF-8."""
+    return _LONE_SURROGATE.sub("\ufffd", ftfy.fix_text(value, config=FTFY_CONFIG))
 
 
 def _document(uri: str, fmt: str, data: bytes, text: str, encoding: str, *, title=None, url=None, published=None) -> Document:
@@ -166,7 +214,7 @@ def _read_json(data: bytes, text: str, rel: str, encoding: str) -> Iterator[Docu
         return
     if isinstance(obj, list):
         for i, rec in enumerate(obj, start=1):
-            rec_bytes = json.dumps(rec, sort_keys=True, ensure_ascii=False).encode("utf-8")
+            rec_bytes = json.dumps(rec, sort_keys=True, ensure_ascii=False).encode("utf-8", errors="surrogatepass")
             yield _record(rec, f"{rel}#{i}", "json", rec_bytes, encoding)
     else:
         yield _record(obj, rel, "json", data, encoding)
@@ -227,20 +275,26 @@ def _record(rec: object, uri: str, fmt: str, rec_bytes: bytes, encoding: str) ->
         if wrong:
             return Rejected(uri, key, "record_wrong_type", f"{uri}: text field '{wrong[0]}' is a {type(rec[wrong[0]]).__name__}, expected a string", json.dumps(rec, default=str)[:PAYLOAD_CHARS])
         return Rejected(uri, key, "record_without_text", f"{uri}: no non-empty text field (looked for {', '.join(TEXT_FIELDS)})", json.dumps(rec, default=str)[:PAYLOAD_CHARS])
-    body = ftfy.fix_text(body, config=FTFY_CONFIG)
+    body = clean_field(body)
     title = _first_str(rec, TITLE_FIELDS)
+    url = _first_str(rec, URL_FIELDS)
     return _document(
         uri, fmt, rec_bytes, body, encoding,
-        title=ftfy.fix_text(title, config=FTFY_CONFIG) if title else None,
-        url=_first_str(rec, URL_FIELDS),
+        title=clean_field(title) if title else None,
+        url=_LONE_SURROGATE.sub("\ufffd", url) if url else None,
         published=next((t for t in (parse_timestamp(rec.get(f)) for f in DATE_FIELDS) if t), None),
     )
 
 
 # ---------------------------------------------------------------- HTML
+_DTD_SUBSET = re.compile(r"<!DOCTYPE[^>\[]*\[.*?\]\s*>", re.IGNORECASE | re.DOTALL)
+
 def _read_html(data: bytes, text: str, rel: str, encoding: str) -> Iterator[Document | Rejected]:
     import trafilatura
 
+    # HTML has no entity declarations: an internal DTD subset (`<!DOCTYPE x [<!ENTITY ...>]>`) is an XXE or
+    # billion-laughs attempt or junk. It is cut before parsing, so no entity is ever defined, expanded or fetched.
+    text = _DTD_SUBSET.sub("<!DOCTYPE html>", text)
     try:
         body = trafilatura.extract(text, include_comments=False, include_tables=False, favor_precision=True, output_format="txt")
         meta = trafilatura.extract_metadata(text)
