@@ -199,3 +199,18 @@ def test_duplicates_schema_rejects_bad_rows():
     for bad in bad_rows:
         with pytest.raises(pandera.errors.SchemaErrors):
             StoryDuplicates.validate(bad, lazy=True)
+
+
+def test_retiring_a_bridge_story_splits_its_cluster_like_a_full_run():
+    texts = {"a": story(100, 6), "b": story(103, 6), "c": story(100, 9), "d": story(200, 5),
+             "d2": restyle(story(200, 5))}
+    everything = dedup_stories(frame([{"story_id": k, "text": t} for k, t in texts.items()]))
+    assert frozenset({"a", "b", "c"}) in partition(everything.assignments)
+    rest = frame([{"story_id": k, "text": t} for k, t in texts.items() if k != "c"])
+    mirrored = dedup_stories(rest, everything.index, retire_missing=True)
+    assert partition(mirrored.assignments) == partition(dedup_stories(rest).assignments) == {
+        frozenset({"a"}), frozenset({"b"}), frozenset({"d", "d2"})}
+    assert mirrored.stats["n_retired"] == 1 and mirrored.stats["n_reclustered"] == 2
+    assert mirrored.stats["n_new"] == 0  # nothing re-signed: stored signatures are reused
+    kept = dedup_stories(rest, everything.index)  # default: the index keeps every story it has seen
+    assert kept.index.height == 5

@@ -62,21 +62,37 @@ def _store(shingles: pl.Series, rows: np.ndarray) -> ShingleStore:
 
 
 def dedup_stories(stories: pl.DataFrame, index: pl.DataFrame | None = None,
-                  config: DedupConfig | None = None) -> DedupResult:
+                  config: DedupConfig | None = None, *, retire_missing: bool = False) -> DedupResult:
     """Cluster `stories` (story_id, text, published_date?) against the existing signature `index` (or None).
 
     Stories whose story_id is already in the index are not recomputed. Returns the updated index, cluster
     assignments and duplicate rows for every story in the index; the partition into clusters equals that of a
-    full run over all stories at once."""
+    full run over all stories at once.
+
+    retire_missing=True mirrors the input: index rows whose story is not in `stories` are dropped, and the clusters
+    they belonged to are dissolved and re-clustered from their remaining members' stored signatures (a removed
+    story may have been the bridge between two groups), so the result still equals a full run over `stories`."""
     cfg = config or load_config()
     scheme = scheme_id(cfg)
     old = _check_index(index, scheme)
     t = {"start": time.perf_counter()}
 
     # ---- 1. signature (new stories only)
-    new_in = stories.unique("story_id", keep="first", maintain_order=True).filter(
-        ~pl.col("story_id").is_in(old["story_id"].implode()))
-    sig = compute_signatures(new_in, cfg)
+    inc = set(old.filter(pl.col("is_canonical"))["story_id"].to_list())  # canonicals before this run
+    stories = stories.unique("story_id", keep="first", maintain_order=True)
+    n_retired = 0
+    reuse = empty_signatures()
+    if retire_missing and old.height:
+        present = pl.col("story_id").is_in(stories["story_id"].implode())
+        gone = old.filter(~present)
+        n_retired = gone.height
+        if n_retired:
+            dissolved = pl.col("cluster_id").is_in(gone["cluster_id"].unique().implode())
+            reuse = old.filter(present & dissolved).select(reuse.columns)
+            old = old.filter(present & ~dissolved)
+    new_in = stories.filter(~pl.col("story_id").is_in(old["story_id"].implode())
+                            & ~pl.col("story_id").is_in(reuse["story_id"].implode()))
+    sig = pl.concat([reuse, compute_signatures(new_in, cfg)])
     t["signature"] = time.perf_counter()
 
     n_old, n_new = old.height, sig.height
@@ -151,9 +167,6 @@ def dedup_stories(stories: pl.DataFrame, index: pl.DataFrame | None = None,
     affected = U.with_columns(tok_series).filter(pl.col("token").is_in(list(comp_of_token)))
     affected = affected.with_columns(
         pl.col("token").replace_strict(comp_of_token, return_dtype=pl.Int64).alias("comp"))
-    inc = set()
-    if n_old:
-        inc = set(old.filter(pl.col("is_canonical"))["story_id"].to_list())
     sizes = affected.group_by("comp").agg(pl.len().alias("size"))
     affected = affected.join(sizes, on="comp")
     single = affected.filter(pl.col("size") == 1)
@@ -166,7 +179,9 @@ def dedup_stories(stories: pl.DataFrame, index: pl.DataFrame | None = None,
         members = [dict(m, incumbent=m["story_id"] in inc) for m in g.select(
             "story_id", "n_words", "published_date").to_dicts()]
         canon_of[comp[0]] = choose_canonical(members, cfg.canonical_min_gain)
-    multi = multi.with_columns(pl.col("comp").replace_strict(canon_of, return_dtype=pl.String).alias("cluster_id"))
+    canon = pl.DataFrame({"comp": list(canon_of), "cluster_id": list(canon_of.values())},
+                         schema={"comp": pl.Int64, "cluster_id": pl.String})
+    multi = multi.join(canon, on="comp", how="left")
     multi = multi.with_columns((pl.col("story_id") == pl.col("cluster_id")).alias("is_canonical"))
     rows_out.append(multi.select("story_id", "cluster_id", "is_canonical"))
 
@@ -208,7 +223,8 @@ def dedup_stories(stories: pl.DataFrame, index: pl.DataFrame | None = None,
     duplicates = new_index.filter(~pl.col("is_canonical")).select(DUPLICATE_COLUMNS)
     t["end"] = time.perf_counter()
     stats = {
-        "n_input": stories.height, "n_new": n_new, "n_index_before": n_old, "n_index_after": new_index.height,
+        "n_input": stories.height, "n_new": n_new - reuse.height, "n_reclustered": reuse.height,
+        "n_retired": n_retired, "n_index_before": n_old, "n_index_after": new_index.height,
         "n_lsh_participants": int(len(part_rows)), "n_candidates": int(len(cand)),
         "n_exact_edges": int(len(exact_edges)), "verified": verified,
         "n_clusters_multi": int(new_index.filter(~pl.col("is_canonical"))["cluster_id"].n_unique()),
