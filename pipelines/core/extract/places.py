@@ -137,9 +137,14 @@ def find_places(sentence: str, rules_dir: Path | None = None) -> list[tuple[Plac
                 i += 1
     countries_here = {e.country for _s, _e, ents in found for e in ents if e.is_country}
     out = []
+    prev_loc_end = None
     for s, e, entries in found:
         best = _pick(entries, countries_here)
         locative = bool(_LOCATIVE.search(sentence[max(0, s - 40):s]))
+        # coordination keeps the locative cue: "in Minsk, Grodno and Brest"
+        if not locative and prev_loc_end is not None and re.fullmatch(r"\s*(?:,|and|or|,\s*and)\s*", sentence[prev_loc_end:s]):
+            locative = True
+        prev_loc_end = e if locative else None
         if not locative:
             # without a locative cue only trust big places, and not a capital used as its government ("Minsk said")
             if not (best.is_country or best.is_capital or best.population >= BARE_CITY_POP):
