@@ -40,7 +40,7 @@ def seeded_warehouse(tmp_path_factory):
 def test_run_on_seeds_publishes_documents_and_summary(seeded_warehouse):
     wh, proc = seeded_warehouse
     assert "documents=5" in proc.stdout and "quarantine=0" in proc.stdout
-    assert "▶ documents" in proc.stderr and "✓ warehouse" in proc.stderr
+    assert "▶ documents" in proc.stderr and "✓ documents" in proc.stderr
     snap = snapshot(wh / "newsevents.duckdb")
     assert len(snap["documents"]) == 5 and snap["quarantine"] == []
     assert (wh / "parquet" / "documents" / "data.parquet").exists()
