@@ -57,10 +57,27 @@ _ADVERBIAL_BEFORE = re.compile(r"(?:\b(?:on|since|from|by|until|till|to|in|at|of
 _ATTRIBUTIVE_BEFORE = re.compile(r"(?:\b(?:the|a|an|its|his|her|their)|['’]s)\s*$", re.I)
 
 
+# cheap prefilter (substring tests on the lower-cased sentence): each rule runs only when one of its keywords is there
+_MONTH_KEYS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_RULE_KEYS = {
+    "month_day_year": _MONTH_KEYS, "day_month_year": _MONTH_KEYS, "month_day": _MONTH_KEYS, "day_month": _MONTH_KEYS,
+    "month_year": _MONTH_KEYS, "in_month": _MONTH_KEYS, "in_year": ("in ", "during "),
+    "yesterday": ("yesterday", "last night"), "today": ("today", "tonight", "this "), "tomorrow": ("tomorrow",),
+    "weekday": ("day",), "rel_week": ("week", "month", "year"),
+}
+_NEEDS_DIGIT = {"month_day_year", "day_month_year", "month_day", "day_month", "month_year", "in_year"}
+
+
 def _iter_mentions(sentence: str):
     """All non-overlapping date mentions: (start, end, rule, match), longest first on overlap."""
     found = []
+    low = sentence.lower()
+    has_digit = any(c.isdigit() for c in sentence)
     for name, rx in _RULES:
+        if name in _NEEDS_DIGIT and not has_digit:
+            continue
+        if not any(k in low for k in _RULE_KEYS[name]):
+            continue
         for m in rx.finditer(sentence):
             found.append((m.start(), m.end(), name, m))
     # longest first, then earliest; drop overlaps

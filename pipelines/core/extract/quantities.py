@@ -78,6 +78,11 @@ _MONTH_AFTER = re.compile(r"^\s*(?:of\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep
 _YEAR = re.compile(r"^(?:1[89]\d\d|20\d\d)$")
 
 
+_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+                 "thirteen", "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+                 "hundred", "thousand", "million", "billion", "dozen", "score")
+
+
 def _word_value(text: str) -> int | None:
     t = text.lower().replace("-", " ").split()
     total, cur = 0, 0
@@ -174,8 +179,12 @@ def _classify(sentence: str, start: int, end: int, cues: dict) -> str:
 
 def find_quantities(sentence: str, rules_dir: Path | None = None) -> list[Quantity]:
     """Counted quantities in the sentence, sorted by start (see module doc for the conservative rule)."""
-    cues = _cues(str(rules_dir or RULES_DIR))
     out: list[Quantity] = []
+    if not any(c.isdigit() for c in sentence):
+        low = sentence.lower()
+        if not any(w in low for w in _NUMBER_WORDS):
+            return out
+    cues = _cues(str(rules_dir or RULES_DIR))
     for m in _NUM_RX.finditer(sentence):
         num = m.group("num")
         start, end = m.start(), m.end()
