@@ -183,6 +183,7 @@ _VERBISH = {"said", "says", "say", "has", "have", "had", "will", "would", "is", 
             "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "are", "were", "had",
             "could", "should", "may", "might", "must", "also", "still", "now", "then", "does", "did", "do", "can",
             "cannot", "denied", "insists", "wants", "wanted", "warned", "with", "for", "against", "of", "in", "as"}
+_VERB_CONTEXT = re.compile(r"\b(?:to|will|would|could|should|can|may|might|must|not|n't|did|does|do)\s+$", re.I)
 _DET_IMMEDIATE = re.compile(r"\b(?:the|this|that)\s+$", re.I)
 _DET_BEFORE = re.compile(r"\b(?:the|this|that|these|those)\s+(?:[\w-]+\s+){0,2}$", re.I)
 _POSS_GAP = re.compile(r"^(?:['’]s?)?\s+$")
@@ -257,6 +258,10 @@ class _Dicts:
         for ph in self.coref:
             if ph not in nouns and ph not in self.titles:
                 add(ph, "noun", ("",))
+        self.name_stop = set()
+        if (rules_dir / "name_stopwords.txt").exists():
+            self.name_stop = {ln.strip().lower() for ln in (rules_dir / "name_stopwords.txt").read_text(encoding="utf-8").splitlines()
+                              if ln.strip() and not ln.startswith("#")}
         self.index = index
         phrases = sorted(index, key=len, reverse=True)
         self.rx = re.compile(r"(?<![\w.’'-])(?:" + _trie_regex(phrases) + r")(?:(?=['’]s\b)|(?=['’](?![\w]))|(?![\w’'-]))", re.I)
@@ -407,6 +412,8 @@ class ActorResolver:
             if w.strip() and (_norm(w).strip(".,") in _NAME_STOP):
                 break
             keep.append(w)
+            if re.search(r"['’]s?$", w):
+                break  # a possessive ends the name: "Mr Brown's Budget"
         text = "".join(keep).rstrip()
         text = re.sub(r"['’]s?$", "", text)
         if re.search(r"\w{2,}\.$", text):
@@ -421,9 +428,12 @@ class ActorResolver:
         words = list(re.finditer(r"[^\s]+", text))
         keep_end = None
         for w in words:
-            cats = {c for c, _d in self.d.index.get(_norm(w.group(0).rstrip(".,")), [])}
+            wn = _norm(w.group(0).rstrip(".,"))
+            cats = {c for c, _d in self.d.index.get(wn, [])}
             if cats & {"country", "demonym", "capital", "org"}:
                 break
+            if wn in self.d.name_stop:
+                return None  # "General Election", "Speaker House": not a person
             keep_end = w.end()
         if keep_end is None:
             return None
@@ -502,7 +512,7 @@ class ActorResolver:
         if mod is None and a.cat == "honorific":
             nm = self._take_name(s, a.end)
             if nm:
-                p = self._person(nm[2], ctx.focus_country() if False else None, None, "other", ctx, honorific=True)
+                p = self._person(nm[2], ctx.focus_country(), None, "other", ctx, honorific=True)
                 return self._pm(p, a.start, nm[1], s), self._skip_to(atoms, i, nm[1])
             return None
         # collect consecutive title/noun atoms
@@ -510,6 +520,8 @@ class ActorResolver:
         last = atoms[k]
         if last.cat not in ("title", "noun"):
             return None
+        if mod is None and a.text.islower() and _VERB_CONTEXT.search(before):
+            return None  # "to judge", "would police": a verb, not an actor
         while k + 1 < n and atoms[k + 1].cat in ("title", "noun") and adjacent(atoms[k], atoms[k + 1]):
             k += 1
         last = atoms[k]
