@@ -47,7 +47,7 @@ def _link(context: AssetExecutionContext, warehouse: Warehouse, event_mentions: 
                                                "n_mentions", "n_stories", "n_outlets", "factuality"])),
                        "linking_rules": MetadataValue.json({k: rules.get(k) for k in (
                            "windows_days", "undated_lookback_days", "max_interval_days", "min_actor_agreements",
-                           "weak_link_needs_place_or_day")}),
+                           "min_link_score", "min_link_score_undated")}),
                    })
     yield from ev.events()
     yield from cl.events()

@@ -247,3 +247,38 @@ def test_blocking_scales_linearly_in_candidates():
     # linked clusters only ever join the same country's actors within the window
     j = out.join(cl.select("event_cluster_id", "source_actor_id", "event_date"), on="event_cluster_id")
     assert (j["source_actor_id"] == j["source_actor_id_right"]).all()
+
+
+def test_country_only_agreement_is_not_enough():
+    """Two domestic US stories on the same day with only 'USA' on both sides are not the same event."""
+    stories = [story("s0", "A", D(2018, 2, 5)), story("s1", "B", D(2018, 2, 5))]
+    ms = [
+        mention("s0", "Coinbase has struggled to keep up with demand, US regulators said.", "ACCUSE", src="USA:BUS",
+                src_c="USA", tgt="USA:CVL", tgt_c="USA", date=D(2018, 2, 5)),
+        mention("s1", "Broadcom criticized Qualcomm's management team.", "ACCUSE", src="USA:MED", src_c="USA",
+                tgt="person:steve-mollenkopf", tgt_c="USA", date=D(2018, 2, 5)),
+    ]
+    out, _ = link_events(*frames(ms, stories))
+    assert out["event_cluster_id"].n_unique() == 2
+
+
+def test_shared_terms_let_undated_mentions_link():
+    stories = [story("s0", "A", D(2017, 9, 15)), story("s1", "B", D(2017, 9, 15))]
+    a = "Russia strongly condemned the latest missile launch over Hokkaido by Pyongyang."
+    b = "Moscow condemned the launch of the missile that flew over Hokkaido, Pyongyang's 15th test this year."
+    c = "Russia condemned North Korea again."
+    ms = [mention("s0", a, "ACCUSE", src="RUS:GOV", src_c="RUS", tgt="PRK", tgt_c="PRK"),
+          mention("s1", b, "ACCUSE", src="RUS:GOV", src_c="RUS", tgt="PRK", tgt_c="PRK")]
+    out, _ = link_events(*frames(ms, stories))
+    assert out["event_cluster_id"].n_unique() == 1          # 2 (RUS:GOV) + 1 (PRK) + 1 (hokkaido, pyongyang)
+    ms[1] = mention("s1", c, "ACCUSE", src="RUS:GOV", src_c="RUS", tgt="PRK", tgt_c="PRK")
+    out, _ = link_events(*frames(ms, stories))
+    assert out["event_cluster_id"].n_unique() == 2          # undated, no shared terms: 3 < 4
+
+
+def test_key_terms():
+    from pipelines.core.link.linker import key_terms
+
+    t = key_terms(S003_EU, ("the EU",), frozenset({"oct"}))
+    assert {"40", "interior", "okrestina", "lukashenko"} <= t
+    assert "on" not in t and "eu" not in t and "oct" not in t

@@ -10,10 +10,14 @@ Algorithm (scalable: blocked, never all-pairs):
 2. Block by (family, factuality group); inside a block, sweep mentions in date order while keeping only the
    clusters whose anchor interval is still within the family's window (a sliding window), indexed by the
    actor countries/ids they carry, so each mention is compared with a handful of candidate clusters.
-3. A mention joins the best compatible cluster: no conflicting actor (a known source/target on both sides
-   that differs), no conflicting location country, at least ``min_actor_agreements`` agreeing sides, and
-   date intervals that overlap within the window. A cluster's profile is filled by its members, so a later
-   member must agree with all values already seen (no chaining from A to C through a vague B).
+3. A mention joins the best-scoring compatible cluster: no conflicting actor (a known source/target on both
+   sides that differs) and no conflicting location country; then a score sums the agreement of each side
+   (3 same specific actor, 2 same country+sector code, 1 same country), +1 same location country, +1 at least
+   two shared distinctive terms (names, numbers) in the sentences; the link needs `min_link_score` (3), or
+   `min_link_score_undated` (4) when a side relies on the publication date instead of a stated date, and date
+   intervals that overlap within the family's window. A cluster's profile is filled by its members, so a later
+   member must agree with all values already seen (no chaining from A to C through a vague B), and its anchor
+   interval is the tightest stated date seen (no drift in time).
 4. Counts: ``n_stories`` counts distinct story dedup clusters, ``n_mentions`` distinct (story cluster,
    sentence) pairs, ``n_outlets`` distinct outlets of canonical member stories (fallback: doc_id), so
    duplicate stories never inflate them.
@@ -21,12 +25,14 @@ Algorithm (scalable: blocked, never all-pairs):
 from __future__ import annotations
 
 import calendar
+import re
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import polars as pl
 import yaml
@@ -92,9 +98,11 @@ class _Mention:
     published: dt.date | None
     lo: dt.date | None
     hi: dt.date | None
+    dated: bool
     confidence: float
     filled: int
     evidence_key: str
+    terms: frozenset = frozenset()
 
 
 @dataclass
@@ -107,8 +115,10 @@ class _Cluster:
     loc_cty: str | None
     lo: dt.date
     hi: dt.date
+    dated: bool
     first_story: str
     stories: set = field(default_factory=set)
+    terms: set = field(default_factory=set)
 
 
 def _none_if_blank(v: Any) -> Any:
@@ -142,12 +152,17 @@ def _interval(event_date, precision, published, rules) -> tuple[dt.date | None, 
     return None, None
 
 
-def _side(a_id, a_cty, b_id, b_cty, generic: frozenset) -> int:
-    """2 same actor, 1 same country, 0 unknown, -1 conflict."""
-    a_id = None if a_id in generic else a_id
-    b_id = None if b_id in generic else b_id
+def _side(a_id, a_cty, b_id, b_cty, generic) -> int:
+    """How well one side (source or target) of two mentions agrees.
+
+    3 the same specific actor (a person, a named organisation, an IGO), 2 the same country+sector code
+    (e.g. BLR:GOV), 1 the same country only, 0 unknown on either mention, -1 conflict (different countries, or
+    different actor ids and no country to compare).
+    """
     if a_id is not None and a_id == b_id:
-        return 2
+        if not generic(a_id):
+            return 3
+        return 2 if ":" in a_id else 1  # country+sector code vs a bare country code
     if a_cty is not None and b_cty is not None:
         return 1 if a_cty == b_cty else -1
     if a_id is not None and b_id is not None:
@@ -155,11 +170,51 @@ def _side(a_id, a_cty, b_id, b_cty, generic: frozenset) -> int:
     return 0
 
 
+def _generic_predicate(rules: dict):
+    pat = re.compile(rules.get("generic_actor_id_pattern") or r"^[A-Z]{3}(:[A-Z]{3})?$")
+    listed = frozenset(rules.get("generic_actor_ids") or [])
+    return lambda actor_id: actor_id in listed or bool(pat.match(actor_id))
+
+
+_CAP = re.compile(r"(?<![\w'’])([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)")
+_NUM = re.compile(r"(?<![\w.,])(\d{2,}(?:[.,]\d+)*)(?![\w])")
+
+
+def key_terms(evidence: str | None, exclude: tuple = (), stop: frozenset = frozenset()) -> frozenset:
+    """Distinctive terms of a sentence: capitalised names (not the first word) and numbers of 2+ digits,
+    lower-cased, minus the mention's own actor strings and stop words."""
+    if not evidence:
+        return frozenset()
+    out = set()
+    excl = " ".join(e.lower() for e in exclude if e)
+    first = re.match(r"\W*\w+", evidence)
+    start = first.end() if first else 0
+    for mt in _CAP.finditer(evidence):
+        phrase = mt.group(1)
+        if mt.start() < start:  # drop the sentence-initial word
+            phrase = phrase.split(None, 1)[1] if " " in phrase else ""
+        for w in phrase.split():
+            w = re.sub(r"['’]s$", "", w.lower()).strip("'’-")
+            if len(w) > 2 and w not in stop and w not in excl:
+                out.add(w)
+    for mt in _NUM.finditer(evidence):
+        out.add(mt.group(1).replace(",", ""))
+    return frozenset(out)
+
+
 def _key_norm(text: str | None) -> str:
     return " ".join((text or "").lower().split())
 
 
-def _prepare(events: pl.DataFrame, stories: pl.DataFrame, rules: dict) -> list[_Mention]:
+def _domain(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlsplit(url).hostname or ""
+    return host[4:] if host.startswith("www.") else (host or None)
+
+
+def _prepare(events: pl.DataFrame, stories: pl.DataFrame, rules: dict,
+             documents: pl.DataFrame | None = None) -> list[_Mention]:
     fam_of: dict[str, str] = {}
     for fam, types in (rules.get("type_families") or {}).items():
         for t in types:
@@ -176,11 +231,19 @@ def _prepare(events: pl.DataFrame, stories: pl.DataFrame, rules: dict) -> list[_
     ).to_dicts():
         st[r["story_id"]] = r
 
+    domain_of: dict[str, str] = {}
+    if documents is not None and {"doc_id", "url"} <= set(documents.columns):
+        for doc_id, url in documents.select("doc_id", "url").iter_rows():
+            d = _domain(url)
+            if d:
+                domain_of[doc_id] = d
+
     ev_cols = set(events.columns)
 
     def g(row, name):
         return _none_if_blank(row.get(name)) if name in ev_cols else None
 
+    stop = frozenset(w.lower() for w in (rules.get("term_stopwords") or []))
     optional_fields = ("trigger", "source_actor_id", "source_country", "target_actor_id", "target_country",
                        "event_date", "location_name", "location_country", "quantity", "event_mode")
     out: list[_Mention] = []
@@ -188,7 +251,10 @@ def _prepare(events: pl.DataFrame, stories: pl.DataFrame, rules: dict) -> list[_
         s = st.get(row["story_id"], {})
         story_key = _none_if_blank(s.get("cluster_id")) or row["story_id"]
         outlet_key = _none_if_blank(s.get("outlet"))
-        outlet_key = outlet_key.strip().lower() if isinstance(outlet_key, str) else (s.get("doc_id") or row["story_id"])
+        if isinstance(outlet_key, str):
+            outlet_key = outlet_key.strip().lower()
+        else:  # fallback: the document's source domain, else the document itself
+            outlet_key = domain_of.get(s.get("doc_id")) or s.get("doc_id") or row["story_id"]
         canonical = s.get("is_canonical")
         canonical = True if canonical is None else bool(canonical)
         etype = str(row.get("event_type") or "").upper()
@@ -215,14 +281,15 @@ def _prepare(events: pl.DataFrame, stories: pl.DataFrame, rules: dict) -> list[_
             src_id=g(row, "source_actor_id"), src_cty=g(row, "source_country"),
             tgt_id=g(row, "target_actor_id"), tgt_cty=g(row, "target_country"),
             loc_cty=g(row, "location_country"), event_date=ev_date, precision=prec, published=pub,
-            lo=lo, hi=hi, confidence=float(conf) if conf is not None else 0.0,
+            lo=lo, hi=hi, dated=ev_date is not None, confidence=float(conf) if conf is not None else 0.0,
             filled=sum(1 for f in optional_fields if g(row, f) is not None),
             evidence_key=_key_norm(g(row, "evidence")) or row["event_id"],
+            terms=key_terms(g(row, "evidence"), (g(row, "source_actor"), g(row, "target_actor")), stop),
         ))
     return out
 
 
-def _match(m: _Mention, c: _Cluster, window: int, symmetric: bool, rules: dict, generic: frozenset):
+def _match(m: _Mention, c: _Cluster, window: int, symmetric: bool, rules: dict, generic):
     """Return (score, swapped) if m may join c, else None."""
     if m.lo is None or not (m.lo - dt.timedelta(days=window) <= c.hi and c.lo - dt.timedelta(days=window) <= m.hi):
         return None
@@ -238,21 +305,21 @@ def _match(m: _Mention, c: _Cluster, window: int, symmetric: bool, rules: dict, 
             s2 = _side(m.tgt_id, m.tgt_cty, c.tgt_id, c.tgt_cty, generic)
         if s1 < 0 or s2 < 0:
             continue
-        n_agree = (s1 > 0) + (s2 > 0)
-        if n_agree < int(rules.get("min_actor_agreements", 1)):
+        if (s1 > 0) + (s2 > 0) < int(rules.get("min_actor_agreements", 1)):
             continue
-        if n_agree == 1 and rules.get("weak_link_needs_place_or_day", True):
-            same_place = m.loc_cty is not None and m.loc_cty == c.loc_cty
-            same_day = m.lo == m.hi == c.lo == c.hi
-            if not (same_place or same_day):
-                continue
         score = s1 + s2 + (1 if m.loc_cty is not None and m.loc_cty == c.loc_cty else 0)
+        if len(m.terms & c.terms) >= int(rules.get("min_shared_terms", 2)):
+            score += 1
+        # undated mentions (publication date only) carry more background statements: they need more evidence
+        need = int(rules.get("min_link_score", 3) if (m.dated and c.dated) else rules.get("min_link_score_undated", 4))
+        if score < need:
+            continue
         if best is None or score > best[0]:
             best = (score, swapped)
     return best
 
 
-def _cluster_block(ms: list[_Mention], family: str, rules: dict, generic: frozenset) -> list[list[int]]:
+def _cluster_block(ms: list[_Mention], family: str, rules: dict, generic) -> list[list[int]]:
     windows = rules.get("windows_days") or {}
     window = int(windows.get(family, windows.get("default", 2)))
     symmetric = family in set(rules.get("symmetric_families") or [])
@@ -272,11 +339,12 @@ def _cluster_block(ms: list[_Mention], family: str, rules: dict, generic: frozen
                 best, best_c = r, c
         if best_c is None:
             active.append(_Cluster([m.idx], m.src_id, m.src_cty, m.tgt_id, m.tgt_cty, m.loc_cty,
-                                   m.lo, m.hi, m.story_id, {m.story_key}))
+                                   m.lo, m.hi, m.dated, m.story_id, {m.story_key}, set(m.terms)))
             continue
         c, swapped = best_c, best[1]
         c.members.append(m.idx)
         c.stories.add(m.story_key)
+        c.terms |= m.terms
         src = (m.tgt_id, m.tgt_cty) if swapped else (m.src_id, m.src_cty)
         tgt = (m.src_id, m.src_cty) if swapped else (m.tgt_id, m.tgt_cty)
         c.src_id = c.src_id or src[0]
@@ -285,8 +353,8 @@ def _cluster_block(ms: list[_Mention], family: str, rules: dict, generic: frozen
         c.tgt_cty = c.tgt_cty or tgt[1]
         c.loc_cty = c.loc_cty or m.loc_cty
         # the anchor interval is the tightest one seen, so the cluster cannot drift in time
-        if (m.hi - m.lo) < (c.hi - c.lo):
-            c.lo, c.hi = m.lo, m.hi
+        if (m.hi - m.lo) < (c.hi - c.lo) or (m.dated and not c.dated):
+            c.lo, c.hi, c.dated = m.lo, m.hi, m.dated
     return [c.members for c in done + active]
 
 
@@ -295,20 +363,21 @@ def _representative(members: list[_Mention]) -> _Mention:
     return sorted(members, key=lambda m: (-m.confidence, -m.filled, m.published or far, m.event_id))[0]
 
 
-def link_events(events: pl.DataFrame, stories: pl.DataFrame, rules: dict | None = None
-                ) -> tuple[pl.DataFrame, pl.DataFrame]:
+def link_events(events: pl.DataFrame, stories: pl.DataFrame, rules: dict | None = None, *,
+                documents: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Link event mentions across stories.
 
     events: CONTRACT `events` columns without event_cluster_id; stories: at least story_id (and ideally
-    doc_id, outlet, published_date, cluster_id, is_canonical).
+    doc_id, outlet, published_date, cluster_id, is_canonical); documents (optional: doc_id, url) gives the
+    source domain used as the outlet when a story has none.
     Returns (events with `event_cluster_id`, event_clusters) — row order of `events` is kept.
     """
     rules = rules or load_rules()
-    generic = frozenset(rules.get("generic_actor_ids") or [])
+    generic = _generic_predicate(rules)
     if events.height == 0:
         return (events.with_columns(pl.lit(None, dtype=pl.Utf8).alias("event_cluster_id")),
                 pl.DataFrame(schema=CLUSTER_SCHEMA))
-    mentions = _prepare(events, stories, rules)
+    mentions = _prepare(events, stories, rules, documents)
 
     blocks: dict[tuple, list[_Mention]] = defaultdict(list)
     groups: list[list[int]] = []

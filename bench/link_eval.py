@@ -1,0 +1,193 @@
+"""Evaluate event linking on ../shared/corpora/news-cluster against labels.csv (article-pair precision/recall).
+
+An article pair (a, b) is *predicted* to report the same event when the two articles share at least one linked
+event cluster (an event cluster with mentions in both). It is *gold* when labels.csv gives them the same event_id.
+Precision = |pred ∩ gold| / |pred|, recall = |pred ∩ gold| / |gold| over unordered pairs of distinct articles.
+A story that dedup marked as a duplicate carries no events of its own (events come from canonical stories); in the
+"with dedup" figures it inherits the clusters of its canonical story (the pipeline's claim that it is the same
+story), in the "events only" figures it does not.
+
+Usage:
+  python bench/link_eval.py --warehouse DIR          # evaluate a warehouse built by `newsevents run`
+  python bench/link_eval.py --run [--warehouse DIR]  # run `newsevents run` on the corpus first (full pipeline)
+  python bench/link_eval.py --core                   # no Dagster: ingest -> clean -> dedup -> extract -> link cores
+  add --out bench/results/link_eval.md to write the markdown report.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polars as pl
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+CORPUS = REPO.parent / "shared" / "corpora" / "news-cluster"
+
+
+def gold_pairs(labels_csv: Path) -> tuple[set[tuple[str, str]], dict[str, str]]:
+    by_event: dict[str, list[str]] = defaultdict(list)
+    label_of = {}
+    with open(labels_csv, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            by_event[row["event_id"]].append(row["file"])
+            label_of[row["file"]] = row["event_id"]
+    pairs = set()
+    for files in by_event.values():
+        pairs.update(tuple(sorted(p)) for p in itertools.combinations(sorted(set(files)), 2))
+    return pairs, label_of
+
+
+def predicted_pairs(article_clusters: dict[str, set[str]]) -> set[tuple[str, str]]:
+    by_cluster: dict[str, set[str]] = defaultdict(set)
+    for art, cls in article_clusters.items():
+        for c in cls:
+            by_cluster[c].add(art)
+    pairs = set()
+    for arts in by_cluster.values():
+        if len(arts) > 1:
+            pairs.update(tuple(sorted(p)) for p in itertools.combinations(sorted(arts), 2))
+    return pairs
+
+
+def prf(pred: set, gold: set) -> dict[str, float]:
+    tp = len(pred & gold)
+    p = tp / len(pred) if pred else float("nan")
+    r = tp / len(gold) if gold else float("nan")
+    f = 2 * p * r / (p + r) if pred and gold and (p + r) else float("nan")
+    return {"pairs_pred": len(pred), "pairs_gold": len(gold), "tp": tp, "precision": p, "recall": r, "f1": f}
+
+
+def article_of(uri: str) -> str:
+    return uri.split("#", 1)[0].rsplit("/", 1)[-1]
+
+
+def clusters_by_article(documents: pl.DataFrame, stories: pl.DataFrame, events: pl.DataFrame, with_dedup: bool) -> dict[str, set[str]]:
+    story_doc = stories.join(documents.select("doc_id", "source_uri"), on="doc_id", how="left")
+    ev_by_story: dict[str, set[str]] = defaultdict(set)
+    for sid, cid in events.select("story_id", "event_cluster_id").iter_rows():
+        ev_by_story[sid].add(cid)
+    out: dict[str, set[str]] = defaultdict(set)
+    for sid, uri, cluster_id in story_doc.select("story_id", "source_uri", "cluster_id").iter_rows():
+        art = article_of(uri)
+        out[art] |= ev_by_story.get(sid, set())
+        if with_dedup and cluster_id and cluster_id != sid:
+            out[art] |= ev_by_story.get(cluster_id, set())
+    return out
+
+
+# ----------------------------------------------------------------------------------------------- data sources
+def from_warehouse(root: Path) -> tuple[pl.DataFrame, ...]:
+    pq = root / "parquet"
+    return tuple(pl.read_parquet(pq / t / "data.parquet") for t in ("documents", "stories", "events", "event_clusters"))
+
+
+def run_cli(input_dir: Path, root: Path) -> float:
+    t0 = time.perf_counter()
+    exe = Path(sys.executable).with_name("newsevents")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "pipelines.cli"]
+    subprocess.run(cmd + ["run", "--input", str(input_dir), "--warehouse", str(root)], check=True)
+    return time.perf_counter() - t0
+
+
+def from_cores(input_dir: Path) -> tuple[pl.DataFrame, ...]:
+    """The stage cores chained without Dagster (same functions the assets call)."""
+    from pipelines.core.clean import segment_document
+    from pipelines.core.dedup import dedup_stories
+    from pipelines.core.extract import extract_events
+    from pipelines.core.ids import stable_id
+    from pipelines.core.ingest import scan_folder
+    from pipelines.core.ingest.frame import ingest_frames
+    from pipelines.core.link import link_events
+
+    docs, _ = ingest_frames(scan_folder(input_dir), now=datetime.now(timezone.utc).replace(tzinfo=None))
+    rows = []
+    for d in docs.iter_rows(named=True):
+        pub = d["published_at"].date() if d["published_at"] else None
+        stories, _spans = segment_document(d["raw_text"], title=d["title"], published=pub)
+        for s in stories:
+            rows.append({"story_id": stable_id("st", d["doc_id"], s["story_index"]), "doc_id": d["doc_id"],
+                         "title": s.get("title"), "outlet": s.get("outlet"), "published_date": s.get("published_date"),
+                         "text": s["text"]})
+    stories = pl.DataFrame(rows, schema={"story_id": pl.Utf8, "doc_id": pl.Utf8, "title": pl.Utf8, "outlet": pl.Utf8,
+                                         "published_date": pl.Date, "text": pl.Utf8})
+    res = dedup_stories(stories)
+    stories = stories.join(res.assignments.select("story_id", "cluster_id", "is_canonical"), on="story_id", how="left")
+    canon = stories.filter(pl.col("is_canonical").fill_null(True))
+    ev_rows, _actors = extract_events(canon.to_dicts())
+    events = pl.DataFrame(ev_rows, infer_schema_length=None) if ev_rows else pl.DataFrame()
+    events, clusters = link_events(events, stories, documents=docs)
+    return docs, stories, events, clusters
+
+
+# ----------------------------------------------------------------------------------------------- report
+def evaluate(documents, stories, events, clusters, labels_csv: Path) -> dict:
+    gold, label_of = gold_pairs(labels_csv)
+    out = {"articles_labelled": len(label_of), "documents": documents.height, "stories": stories.height,
+           "mentions": events.height, "clusters": clusters.height,
+           "multi_story_clusters": clusters.filter(pl.col("n_stories") > 1).height}
+    for name, dedup in (("with_dedup", True), ("events_only", False)):
+        arts = clusters_by_article(documents, stories, events, dedup)
+        arts = {a: c for a, c in arts.items() if a in label_of}
+        pred = predicted_pairs(arts)
+        out[name] = prf(pred, gold)
+        out[name]["articles_with_events"] = sum(1 for c in arts.values() if c)
+        fp = sorted(pred - gold)
+        out[name]["false_pairs_sample"] = [(label_of[a], label_of[b]) for a, b in fp[:8]]
+    return out
+
+
+def markdown(res: dict, how: str, seconds: float) -> str:
+    lines = ["# Event linking on news-cluster (article-pair precision/recall)", "",
+             f"Source: {how}; {seconds:.1f} s. Corpus: ../shared/corpora/news-cluster ({res['articles_labelled']} labelled "
+             "articles, 69 same-event groups). Reproduce: `" + res.get("command", "") + "`.", "",
+             f"documents {res['documents']}, stories {res['stories']}, event mentions {res['mentions']}, event clusters "
+             f"{res['clusters']} ({res['multi_story_clusters']} with more than one story).", "",
+             "| variant | predicted pairs | gold pairs | true pairs | precision | recall | F1 | articles with events |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name in ("with_dedup", "events_only"):
+        r = res[name]
+        lines.append(f"| {name} | {r['pairs_pred']} | {r['pairs_gold']} | {r['tp']} | {r['precision']:.3f} | "
+                     f"{r['recall']:.3f} | {r['f1']:.3f} | {r['articles_with_events']} |")
+    lines += ["", "False pairs (gold event labels of the two articles), sample: " +
+              ", ".join(f"{a} / {b}" for a, b in res["with_dedup"]["false_pairs_sample"]) if res["with_dedup"]["false_pairs_sample"] else "No false pairs.", ""]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--warehouse", type=Path, default=Path("/tmp/newsevents-nc-warehouse"))
+    ap.add_argument("--run", action="store_true", help="run `newsevents run` on the corpus into --warehouse first")
+    ap.add_argument("--core", action="store_true", help="chain the stage cores directly (no Dagster)")
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    if args.core:
+        frames, how = from_cores(args.corpus / "data"), "stage cores chained in-process (--core)"
+        cmd = "python bench/link_eval.py --core"
+    else:
+        if args.run:
+            run_cli(args.corpus / "data", args.warehouse)
+        frames, how = from_warehouse(args.warehouse), f"warehouse {args.warehouse}" + (" built by `newsevents run`" if args.run else "")
+        cmd = f"python bench/link_eval.py --run --warehouse {args.warehouse}"
+    res = evaluate(*frames, args.corpus / "labels.csv")
+    res["command"] = cmd
+    seconds = time.perf_counter() - t0
+    md = markdown(res, how, seconds)
+    print(md)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(md, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
