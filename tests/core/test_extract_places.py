@@ -52,3 +52,17 @@ def test_find_places_lists_all_in_order():
     s = "Thousands marched in Minsk, Grodno and Brest on Sunday."
     names = [p.name for p, _loc in find_places(s)]
     assert names[0] == "Minsk" and len(names) >= 2
+
+
+def test_exact_casing_and_alternate_names():
+    # "UN" is not the Indian town "Un"; "She" is not an alternate name of a Chinese city
+    assert find_place("Belarus allies muzzled speakers at the UN amid warnings.").name == "Belarus"
+    assert find_place("She also expresses growing concerns over his exposure to COVID-19.") is None
+    # an older English name of a big city resolves to the geonames city
+    assert (find_place("Protests in Kiev and Lviv.").name, find_place("Protests in Kiev and Lviv.").country) == ("Kyiv", "UKR")
+
+
+def test_us_state_beats_small_foreign_namesake_but_capital_beats_state():
+    assert find_place("She stayed behind in Virginia to prepare the move.").country == "USA"
+    w = find_place("Lithuania's foreign minister visited Washington this week.")
+    assert w.name == "Washington" and w.latitude == pytest.approx(38.9, abs=0.1)

@@ -71,7 +71,7 @@ def _gazetteer(rules_dir: str) -> tuple[dict[str, list[_Entry]], int]:
         stop = {ln.strip().lower() for ln in sp.read_text(encoding="utf-8").splitlines()
                 if ln.strip() and not ln.startswith("#")}
     capitals: dict[str, str] = {}
-    gaz: dict[str, list[_Entry]] = {}
+    gaz: dict[str, list[tuple[str, _Entry]]] = {}  # lower-case key -> (exact form, entry)
     cpath = Path(rules_dir) / "countries.csv"
     with open(cpath, encoding="utf-8") as fh:
         rows = list(csv.DictReader(ln for ln in fh if not ln.startswith("#")))
@@ -81,7 +81,17 @@ def _gazetteer(rules_dir: str) -> tuple[dict[str, list[_Entry]], int]:
         for n in names:
             if len(n) < 3 and not n.isupper():
                 continue
-            gaz.setdefault(n.lower(), []).append(_Entry(r["name"], r["iso3"], None, None, 10**9, True, False))
+            gaz.setdefault(n.lower(), []).append((n, _Entry(r["name"], r["iso3"], None, None, 10**9, True, False)))
+    if (Path(rules_dir) / "country_aliases.csv").exists():
+        names = {r["iso3"]: r["name"] for r in rows}
+        with open(Path(rules_dir) / "country_aliases.csv", encoding="utf-8") as fh:
+            for r in csv.DictReader(ln for ln in fh if not ln.startswith("#")):
+                if r["type"] == "name" and r["iso3"] in names:
+                    gaz.setdefault(r["alias"].lower(), []).append(
+                        (r["alias"], _Entry(names[r["iso3"]], r["iso3"], None, None, 10**9, True, False)))
+    # US states: regions of the USA (no single honest point either)
+    for st in gc.get_us_states().values():
+        gaz.setdefault(st["name"].lower(), []).append((st["name"], _Entry(st["name"], "USA", None, None, 10**8, True, False)))
     for c in gc.get_cities().values():
         if c["population"] < MIN_POP:
             continue
@@ -90,24 +100,27 @@ def _gazetteer(rules_dir: str) -> tuple[dict[str, list[_Entry]], int]:
         e = _Entry(c["name"], iso3, float(c["latitude"]), float(c["longitude"]), int(c["population"]), False, is_cap)
         keys = {c["name"]}
         if c["population"] >= 300_000:
-            keys |= {a for a in c.get("alternatenames", []) if re.fullmatch(r"[A-Z][A-Za-z' -]{2,}", a)}
+            keys |= {a for a in c.get("alternatenames", []) if re.fullmatch(r"[A-Z][A-Za-z' -]{3,}", a)}
         for k in keys:
             kl = k.lower()
             if kl in stop:
                 continue
-            gaz.setdefault(kl, []).append(e)
+            gaz.setdefault(kl, []).append((k, e))
     maxlen = max(len(k.split()) for k in gaz)
     return gaz, maxlen
 
 
 def _pick(entries: list[_Entry], countries_in_sentence: set[str]) -> _Entry:
+    """Country/region over a small namesake city; else the city in a country named in the sentence, else the biggest."""
     cities = [e for e in entries if not e.is_country]
     countries = [e for e in entries if e.is_country]
     if countries and not cities:
         return countries[0]
     pool = [e for e in cities if e.country in countries_in_sentence] or cities
-    # a country name that is also a small city's name ("Georgia", "Jordan") means the country
-    if countries and max(e.population for e in pool) < BARE_CITY_POP:
+    capitals = [e for e in pool if e.is_capital]
+    # a country/region name that is also a small city's name ("Georgia", "Virginia") means the country/region,
+    # but a capital beats a region of the same name ("Washington")
+    if countries and not capitals and max(e.population for e in pool) < BARE_CITY_POP:
         return countries[0]
     return max(pool, key=lambda e: (e.is_capital, e.population))
 
@@ -126,8 +139,8 @@ def find_places(sentence: str, rules_dir: Path | None = None) -> list[tuple[Plac
                 e = m.start() + words[j - 1].end()
                 text = sentence[s:e]
                 core = re.sub(r"(?:['’]s?|[.,])$", "", text)
-                entries = gaz.get(core.lower())
-                if entries and core[:1].isupper():
+                entries = [e for form, e in gaz.get(core.lower(), ()) if form == core]  # exact casing: "UN" is not "Un"
+                if entries:
                     hit = (s, s + len(core), entries)
                     i = j
                     break
