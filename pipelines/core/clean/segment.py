@@ -32,6 +32,7 @@ _INNER_SENTENCE = re.compile(r"[a-z]{2}[.!?][\"”’']?\s+[A-Z]")  # headlines 
 _ELLIPSIS_END = re.compile(r"(?:\.\.\.|…)[\"”’']?$")
 _STRUCTURED_CREDIT = re.compile(r"\S\s*[/|]\s*\S|\bvia\b")
 _REPORTED_SPEECH = re.compile(r"\b(?:said|says|told|tells|claims?|claimed|according to|insists?|added|wrote)\b")
+_CREDIT_VIA = re.compile(r"\S/\S.*\bvia\b|\bvia\s+(?:Getty|AP|Reuters|AFP|Storyful|Twitter|Instagram|Facebook|YouTube)\b")
 _WORD4 = re.compile(r"[^\W\d_][\w’'-]{3,}")
 _SUFFIX_SPLIT = re.compile(r"^(?P<head>.*?\S)(?:\s*[–—|]\s*|\s+-\s*|\s*-\s+)(?P<suffix>[^–—|]{2,60})$")
 
@@ -77,6 +78,8 @@ class Segmenter:
         c0 = t[0]
         if relaxed:
             return c0 not in "-–—•*·>"
+        if _CREDIT_VIA.search(t):  # "Twitter/Name via Storyful" is a picture credit, not a headline
+            return False
         return c0.isupper() or c0.isdigit() or c0 in "‘'\"“"
 
     def title_case(self, t: str) -> bool:
@@ -176,7 +179,8 @@ class Segmenter:
             if ln.kind != "content" or ln.words < 3:
                 continue
             consecutive = True
-            for j in range(k - 1, max(-1, k - 1 - w), -1):
+            seen = 0  # the window counts kept (content) lines only: removed lines do not separate repeats
+            for j in range(k - 1, -1, -1):
                 other = lines[j]
                 if other.text == ln.text:
                     if other.kind == "furn":
@@ -186,6 +190,9 @@ class Segmenter:
                     break
                 if other.kind == "content":
                     consecutive = False
+                    seen += 1
+                    if seen >= w:
+                        break
 
     # ------------------------------------------------------------------ segmentation
     def boundaries(self, lines: list[Line]) -> list[tuple[int, int | None, int]]:
@@ -356,7 +363,7 @@ class Segmenter:
                     rule = "caption_fragment"
                 else:
                     hr = self._header_rule(ln.text)
-                    if hr in ("dated_header", "byline"):
+                    if hr is not None:
                         rule = hr
                         if hr == "dated_header" and explicit_date is None:
                             ds = find_dates(ln.text)
