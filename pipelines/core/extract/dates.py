@@ -11,8 +11,10 @@ Rules (documented, deterministic):
 - "last/this/next week" -> Monday of that ISO week (precision week); "last/this month" -> 1st of the
   month (month); "last/this year" -> 1 January (year). Past references are clipped to `published`.
 - absolute dates ("Aug. 9", "October 2", "on 19 August", "September 21, 2020"): an explicit year wins;
-  without a year the publication year is used, moved one year back when the result would be after
-  `published` (new-year boundary) unless future=True, where a date before `published` moves one year on.
+  without a year the publication year is used, moved one year back when the result would be more than 45 days
+  after `published` (new-year boundary); a date 1-45 days after `published` in a sentence not marked future is a
+  near-future reference and is left unresolved (never moved a year back, never after `published`). With
+  future=True a date more than a month before `published` moves one year on.
 - "in September" -> month precision; "in 2016" -> year precision.
 - Without a publication date only expressions carrying their own year resolve; others give (None, "none", text).
 - Several mentions: a day-precise one wins over week/month/year; among equals, an adverbial one
@@ -106,8 +108,13 @@ def _safe_date(y: int, m: int, d: int) -> date | None:
         return None
 
 
-def _shift_year(d: date, published: date, future: bool) -> date:
+NEAR_FUTURE_DAYS = 45
+
+
+def _shift_year(d: date, published: date, future: bool) -> date | None:
     if not future and d > published:
+        if (d - published).days <= NEAR_FUTURE_DAYS:
+            return None  # "after Nov. 5" read on 3 Oct: a near-future date in a sentence not marked future -> no guess
         return _safe_date(d.year - 1, d.month, d.day) or d
     if future and d < published - timedelta(days=31):
         return _safe_date(d.year + 1, d.month, d.day) or d
@@ -130,7 +137,8 @@ def _resolve_one(name: str, m: re.Match[str], published: date | None, future: bo
         d = _safe_date(published.year, mon, day)
         if d is None:
             return None
-        return (_shift_year(d, published, future), "day")
+        d = _shift_year(d, published, future)
+        return (d, "day") if d else None
     if name == "month_year":
         return (date(int(g["year"]), _month(g["mon"]), 1), "month")
     if name == "in_month":
