@@ -155,3 +155,16 @@ def test_country_match_on_plover_gold_records(res):
                     ok += ours == gold
     assert n > 500
     assert ok / n >= 0.75, f"country match {ok}/{n}"
+
+
+def test_possessive_person_before_group_noun_is_the_group(res):
+    s = ("EU leaders earlier yesterday gave their approval for travel bans and asset freezes on some 40 members of "
+         "Mr Lukashenko's regime they deemed responsible for rigging the Aug 9 election.")
+    ms = res.find(s, ActorContext())
+    assert [(m.text, m.actor_id) for m in ms] == [("EU leaders", "IGO:EU"), ("Mr Lukashenko's regime", "BLR:GOV")]
+
+
+def test_demonym_adjective_is_its_country_unless_it_qualifies_a_place(res):
+    assert _ids(res.find("Serbia flatly rejected an Australian ultimatum.", ActorContext())) == ["SRB", "AUS"]
+    ms = res.find("Protesters have taken to the streets of Belarusian cities.", ActorContext())
+    assert "BLR" not in _ids(ms)

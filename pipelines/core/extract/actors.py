@@ -258,6 +258,10 @@ class _Dicts:
         for ph in self.coref:
             if ph not in nouns and ph not in self.titles:
                 add(ph, "noun", ("",))
+        self.place_nouns = set()
+        if (rules_dir / "place_nouns.txt").exists():
+            self.place_nouns = {ln.strip().lower() for ln in (rules_dir / "place_nouns.txt").read_text(encoding="utf-8").splitlines()
+                                if ln.strip() and not ln.startswith("#")}
         self.name_stop = set()
         if (rules_dir / "name_stopwords.txt").exists():
             self.name_stop = {ln.strip().lower() for ln in (rules_dir / "name_stopwords.txt").read_text(encoding="utf-8").splitlines()
@@ -513,7 +517,15 @@ class ActorResolver:
             nm = self._take_name(s, a.end)
             if nm:
                 p = self._person(nm[2], ctx.focus_country(), None, "other", ctx, honorific=True)
-                return self._pm(p, a.start, nm[1], s), self._skip_to(atoms, i, nm[1])
+                nxt_i = self._skip_to(atoms, i, nm[1])
+                # "Mr Lukashenko's regime" -> the regime (his country's government), not the man
+                poss = re.match(r"['’]s?\s+", s[nm[1]:nm[1] + 4])
+                if poss and nxt_i < n and atoms[nxt_i].cat == "noun" and atoms[nxt_i].start == nm[1] + poss.end() \
+                        and p.country and atoms[nxt_i].data[0]:
+                    b = atoms[nxt_i]
+                    return self._group(p.country, b.data[0], a.start, b.end, s[a.start:b.end],
+                                       kind="group" if b.text.endswith("s") else "org"), nxt_i + 1
+                return self._pm(p, a.start, nm[1], s), nxt_i
             return None
         # collect consecutive title/noun atoms
         k = j
@@ -682,8 +694,12 @@ class ActorResolver:
             # a plural demonym is the people of that country ("Belarusians"); an adjective alone is no actor
             if a.text.endswith("s") and not a.text.endswith("ss"):
                 return self._group(a.data[0], "CVL", a.start, a.end, a.text)
-            # an adjective stands for its country, as in PETRARCH/PLOVER coding ("an Indian proposal" -> IND)
+            # an adjective stands for its country, as in PETRARCH/PLOVER coding ("an Indian proposal" -> IND),
+            # unless it qualifies a place ("Belarusian cities", "the Ukrainian border")
             if locative:
+                return None
+            nxt = re.match(r"\s+([a-z]+)", s[a.end:a.end + 30])
+            if nxt and nxt.group(1) in self.d.place_nouns:
                 return None
             iso3 = a.data[0]
             return ActorMention(a.start, a.end, a.text, iso3, self._country_name(iso3), iso3, None, "country")
