@@ -1,0 +1,477 @@
+"""Sentences of canonical stories -> PLOVER event mentions (pure Python, no dagster, no parser).
+
+Pipeline per story:
+1. `split_sentences(text)` -> (start, end) offsets; `text[start:end]` is the sentence (stripped).
+2. cheap prefilter: one compiled alternation of every trigger pattern; sentences without a hit are skipped.
+3. every rule of rules/event_patterns.yaml is matched; overlapping matches keep the longer (then higher-score)
+   one. The rule's CAMEO code gives PLOVER type/mode/root through rules/cameo_plover.csv (163 -> SANCTION).
+4. actors of the sentence from `ActorResolver.find` (per-story `ActorContext` for coreference-lite).
+   Roles: active voice -> source = nearest actor before the trigger, target = first actor after it (within
+   `TARGET_WINDOW` chars); passive voice ("were detained by police") -> source after "by", target before.
+   Coordinated actors ("the EU, Canada and the US") expand into ONE EVENT PER ACTOR (documented choice).
+   A mention without any actor is dropped (it cannot say who did what to whom).
+5. factuality (factuality.classify), date (dates.resolve_date, future=True for planned/threatened; fallback:
+   the publication date with precision "week", date_text NULL - never an invented day), place (places.find_place),
+   quantity (quantities.find_quantities; the quantity whose kind fits the event type, nearest to the trigger).
+6. confidence = rule score, adjusted by actor completeness and, when the shipped classifier is present,
+   blended with its probability for the rule's type (see `_confidence`).
+Duplicates inside one sentence (same type, source, target) are merged, keeping the best-scoring trigger.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from pipelines.core.extract import factuality as fact
+from pipelines.core.ids import stable_id
+
+RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+TARGET_WINDOW = 70  # chars after the trigger in which a target may start
+SOURCE_WINDOW = 200  # chars before the trigger in which a source may end
+NOUN_SOURCE_WINDOW = 70  # nominal triggers ("travel bans", "crackdown"): source must be this close, no comma between
+MAX_SENTENCE = 1200  # longer "sentences" (lists, tables) are skipped: no reliable roles
+
+# ----------------------------------------------------------------------------------------- sentences
+_ABBREV = {
+    "mr", "mrs", "ms", "dr", "st", "gen", "col", "lt", "sgt", "sen", "rep", "gov", "prof", "jr", "sr", "inc",
+    "co", "corp", "ltd", "no", "vs", "v", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+    "nov", "dec", "u.s", "u.k", "u.n", "e.g", "i.e", "a.m", "p.m", "maj", "capt", "cmdr", "adm", "rev", "mt",
+    "ft", "fig", "approx", "est", "dept", "univ", "assn", "bros", "messrs", "pres", "sec", "atty", "supt",
+}
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+_PARA = re.compile(r"[^\n]+")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) over `text`; paragraphs (newlines) always break; no span is empty."""
+    spans: list[tuple[int, int]] = []
+    for para in _PARA.finditer(text):
+        p0, p1 = para.span()
+        start = p0
+        for m in _BOUNDARY.finditer(text, p0, p1):
+            end = m.end()
+            # the word before the period: abbreviation or single initial -> no break
+            wm = re.search(r"([A-Za-z][A-Za-z.]*)\.$", text[max(start, m.start() - 12): m.start() + 1])
+            if wm and text[m.start()] == ".":
+                word = wm.group(1).lower().rstrip(".")
+                if word in _ABBREV or len(word) == 1:
+                    continue
+            _push(text, start, end, spans)
+            start = end
+        _push(text, start, p1, spans)
+    return spans
+
+
+def _push(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    seg = text[start:end]
+    lead = len(seg) - len(seg.lstrip())
+    trail = len(seg) - len(seg.rstrip())
+    s, e = start + lead, end - trail
+    if e > s:
+        spans.append((s, e))
+
+
+# ----------------------------------------------------------------------------------------- rules
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    cameo: str
+    event_type: str
+    mode: str | None
+    score: float
+    voice: str
+    rx: re.Pattern[str]
+    noun: bool
+    version: int
+
+
+@lru_cache(maxsize=4)
+def load_crosswalk(rules_dir: str = str(RULES_DIR)) -> dict[str, dict[str, str]]:
+    with open(Path(rules_dir) / "cameo_plover.csv", encoding="utf-8") as fh:
+        return {r["cameo_code"]: r for r in csv.DictReader(fh)}
+
+
+def cameo_to_plover(code: str, rules_dir: str = str(RULES_DIR)) -> tuple[str | None, str | None]:
+    """(PLOVER type, mode) for a CAMEO code; falls back to the 3-digit then the root code."""
+    cw = load_crosswalk(rules_dir)
+    code = code.strip()
+    for c in (code, code[:3], code[:2]):
+        if c in cw:
+            return cw[c]["plover_type"], (cw[c]["plover_mode"] or None)
+    return None, None
+
+
+@lru_cache(maxsize=4)
+def load_rules(rules_dir: str = str(RULES_DIR)) -> tuple[list[Rule], re.Pattern[str]]:
+    data = yaml.safe_load((Path(rules_dir) / "event_patterns.yaml").read_text(encoding="utf-8"))
+    version = int(data.get("version", 1))
+    rules = []
+    for r in data["rules"]:
+        typ, mode = cameo_to_plover(str(r["cameo"]), rules_dir)
+        if typ is None:
+            raise ValueError(f"rule {r['name']}: CAMEO code {r['cameo']} not in crosswalk")
+        rules.append(Rule(
+            name=r["name"], cameo=str(r["cameo"]), event_type=r.get("type", typ),
+            mode=r.get("mode", mode), score=float(r.get("score", 0.6)), voice=r.get("voice", "active"),
+            rx=re.compile(rf"\b(?:{r['pattern']})\b", re.IGNORECASE), version=int(r.get("version", version)), noun=bool(r.get("noun", False)),
+        ))
+    prefilter = re.compile("|".join(rf"\b(?:{r.rx.pattern[5:-3]})" for r in rules), re.IGNORECASE)
+    return rules, prefilter
+
+
+@dataclass(frozen=True)
+class Trigger:
+    rule: Rule
+    start: int
+    end: int
+
+
+def find_triggers(sentence: str, rules_dir: str = str(RULES_DIR)) -> list[Trigger]:
+    """All non-overlapping rule matches in a sentence (longer match wins, then higher score)."""
+    rules, prefilter = load_rules(rules_dir)
+    if not prefilter.search(sentence):
+        return []
+    cands = [Trigger(r, m.start(), m.end()) for r in rules for m in r.rx.finditer(sentence)]
+    cands.sort(key=lambda t: (-(t.end - t.start), -t.rule.score, t.start))
+    kept: list[Trigger] = []
+    for t in cands:
+        if all(t.end <= k.start or t.start >= k.end for k in kept):
+            kept.append(t)
+    kept.sort(key=lambda t: t.start)
+    return kept
+
+
+# ----------------------------------------------------------------------------------------- roles
+_PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|is|are|be|got|get)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
+_COORD = re.compile(r"^\s*(?:,|and|&|,\s*and|as\s+well\s+as|along\s+with|together\s+with)\s*(?:the\s+)?$", re.IGNORECASE)
+_COORD_AND = re.compile(r"\b(?:and|as\s+well\s+as|with)\b|&", re.IGNORECASE)
+_PARTICIPLE = re.compile(r"^(?:\w+(?:ed|en|wn)|held|put|set|hit|shot|caught|hurt|cut|led|sent|kept|sought|brought|fought)\b", re.IGNORECASE)
+_BY = re.compile(r"\bby\b", re.IGNORECASE)
+
+
+def _coordinated(actors: list, idx: int, sentence: str, step: int) -> list[int]:
+    """Indexes of actors coordinated with actors[idx] ("A, B and C"), walking in direction `step`."""
+    out = [idx]
+    links = []
+    i = idx
+    while 0 <= i + step < len(actors):
+        a, b = (actors[i + step], actors[i]) if step < 0 else (actors[i], actors[i + step])
+        gap = sentence[a.end:b.start]
+        if _COORD.match(gap):
+            i += step
+            out.append(i)
+            links.append(gap)
+        else:
+            break
+    # a comma-only chain ("Belarus, Kuleba said") is an apposition or a new clause, not a list
+    if not any(_COORD_AND.search(g) for g in links):
+        return [idx]
+    if step > 0:  # forward lists must end with "and": cut after the first "and"-link
+        for j, g in enumerate(links):
+            if _COORD_AND.search(g):
+                out = out[: j + 2]
+                break
+    return sorted(out)
+
+
+def assign_roles(sentence: str, trig: Trigger, actors: list, others: list[Trigger] = ()) -> tuple[list, list, str]:
+    """(sources, targets, voice) for a trigger; lists of actor mentions (coordination expanded)."""
+    before = [i for i, a in enumerate(actors) if a.end <= trig.start and trig.start - a.end <= SOURCE_WINDOW]
+    after = [i for i, a in enumerate(actors) if a.start >= trig.end and a.start - trig.end <= TARGET_WINDOW]
+    participle = bool(_PARTICIPLE.match(sentence[trig.start:trig.end]))
+    passive = trig.rule.voice == "passive" or (
+        participle and bool(_PASSIVE_BEFORE.search(sentence[max(0, trig.start - 25):trig.start])))
+    if participle and not passive and before and sentence[actors[before[-1]].end:trig.start].strip() == "" \
+            and re.match(r"^\s*(?:$|[,.;]|in\b|at\b|by\b|during\b|on\b|after\b|since\b|for\b)", sentence[trig.end:]):
+        passive = True  # reduced relative: "217 women detained in Minsk"
+    src_idx: list[int] = []
+    tgt_idx: list[int] = []
+    if trig.rule.voice == "passive_noun":  # "sanctions imposed by the EU against officials"
+        by = [i for i in after if _BY.search(sentence[trig.start:actors[i].start])]
+        if by:
+            src_idx = _coordinated(actors, by[0], sentence, +1)
+            rest = [i for i in after if i > src_idx[-1]]
+            if rest:
+                tgt_idx = _coordinated(actors, rest[0], sentence, +1)
+        voice = "passive"
+    elif trig.rule.noun and not passive:
+        # nominal trigger: source only when close and in the same phrase; target only after on/against/of/by
+        near = [i for i in before if trig.start - actors[i].end <= NOUN_SOURCE_WINDOW
+                and not re.search(r"[,;:\"“”()]", sentence[actors[i].end:trig.start])
+                and not any(actors[i].end <= o.start and o.end <= trig.start for o in others)]
+        if near:
+            src_idx = _coordinated(actors, near[-1], sentence, -1)
+        obj = [i for i in after if re.match(r"^\s*(?:\w+\s+){0,4}?(?:on|against|of|by|targeting)\s+(?:\S+\s+){0,4}?$",
+                                           sentence[trig.end:actors[i].start], re.IGNORECASE)]
+        if obj:
+            tgt_idx = _coordinated(actors, obj[0], sentence, +1)
+        voice = "nominal"
+    elif passive:
+        if before:
+            tgt_idx = _coordinated(actors, before[-1], sentence, -1)
+        by = [i for i in after if _BY.search(sentence[trig.start:actors[i].start])]
+        if by:
+            src_idx = _coordinated(actors, by[0], sentence, +1)
+            if not tgt_idx:  # "sanctions adopted by the EU against officials": target follows the agent
+                rest = [i for i in after if i > src_idx[-1]]
+                if rest:
+                    tgt_idx = _coordinated(actors, rest[0], sentence, +1)
+        voice = "passive"
+    else:
+        if before:
+            src_idx = _coordinated(actors, before[-1], sentence, -1)
+        if after:
+            tgt_idx = _coordinated(actors, after[0], sentence, +1)
+        voice = "active"
+    sources = [actors[i] for i in src_idx]
+    targets = [actors[i] for i in tgt_idx]
+    return sources, targets, voice
+
+
+# ----------------------------------------------------------------------------------------- quantities
+_QTY_KINDS = {
+    "SANCTION": ("targets",), "COERCE": ("arrested", "targets"), "PROTEST": ("participants",),
+    "ASSAULT": ("killed", "injured"), "MOBILIZE": ("participants", "other"), "AID": ("other",),
+}
+_QTY_FALLBACK_KIND = {"SANCTION": "targets", "COERCE": "arrested", "PROTEST": "participants"}
+
+
+def pick_quantity(event_type: str, trig: Trigger, quantities: list) -> tuple[int | None, str | None, str | None]:
+    """The quantity that fits the event: same-kind first, nearest to the trigger; an 'other' count right after
+    a SANCTION/COERCE/PROTEST trigger (within 80 chars) takes the event's natural kind."""
+    kinds = _QTY_KINDS.get(event_type, ())
+    best = None
+    for q in quantities:
+        dist = q.start - trig.end if q.start >= trig.end else trig.start - q.end
+        if q.kind in kinds:
+            key = (0, dist)
+        elif q.kind == "other" and event_type in _QTY_FALLBACK_KIND and 0 <= q.start - trig.end <= 80:
+            key = (1, dist)
+        else:
+            continue
+        if best is None or key < best[0]:
+            best = (key, q)
+    if best is None:
+        return None, None, None
+    q = best[1]
+    kind = q.kind if q.kind in kinds else _QTY_FALLBACK_KIND[event_type]
+    return int(q.value), kind, q.text
+
+
+# ----------------------------------------------------------------------------------------- resolvers (engineer B)
+class _Resolvers:
+    """Lazily imported resolvers from engineer B's modules; each degrades to 'nothing found' if missing."""
+
+    def __init__(self, rules_dir: Path | None = None):
+        self.actor_resolver = None
+        self.ActorContext = None
+        self.resolve_date = None
+        self.find_place = None
+        self.find_quantities = None
+        try:
+            from pipelines.core.extract.actors import ActorContext, ActorResolver
+            self.actor_resolver = ActorResolver(rules_dir) if rules_dir else ActorResolver()
+            self.ActorContext = ActorContext
+        except ImportError:  # pragma: no cover - only before B's module exists
+            pass
+        try:
+            from pipelines.core.extract.dates import resolve_date
+            self.resolve_date = resolve_date
+        except ImportError:  # pragma: no cover
+            pass
+        try:
+            from pipelines.core.extract.places import find_place
+            self.find_place = find_place
+        except ImportError:  # pragma: no cover
+            pass
+        try:
+            from pipelines.core.extract.quantities import find_quantities
+            self.find_quantities = find_quantities
+        except ImportError:  # pragma: no cover
+            pass
+
+    def actors(self, sentence: str, ctx: Any) -> list:
+        if self.actor_resolver is None:
+            return []
+        return list(self.actor_resolver.find(sentence, ctx))
+
+    def new_context(self) -> Any:
+        return self.ActorContext() if self.ActorContext else None
+
+
+@lru_cache(maxsize=2)
+def _resolvers(rules_dir: str | None = None) -> _Resolvers:
+    return _Resolvers(Path(rules_dir) if rules_dir else None)
+
+
+# ----------------------------------------------------------------------------------------- classifier hook
+@lru_cache(maxsize=1)
+def _classifier():
+    try:
+        from pipelines.core.extract.event_classifier import load_default
+        return load_default()
+    except Exception:  # noqa: BLE001 - model file absent or unreadable: rules only
+        return None
+
+
+def _confidence(rule: Rule, n_src: int, n_tgt: int, clf_prob: float | None) -> float:
+    """Rule prior x actor completeness (both roles 1.0, one role 0.8), blended 50/50 with the classifier's
+    probability of the rule's type when a classifier is shipped. Clipped to [0.05, 0.99]."""
+    base = rule.score * (1.0 if (n_src and n_tgt) else 0.8)
+    if clf_prob is not None:
+        base = 0.5 * base + 0.5 * clf_prob
+    return round(min(0.99, max(0.05, base)), 4)
+
+
+# ----------------------------------------------------------------------------------------- main entry
+def extract_events(stories: Iterable[dict], *, rules_dir: Path | None = None,
+                   use_classifier: bool = True) -> tuple[list[dict], list[dict]]:
+    """Event mention rows (CONTRACT `events` columns minus event_cluster_id, plus published_date) and the
+    actors rows those events point to."""
+    rdir = str(rules_dir or RULES_DIR)
+    res = _resolvers(str(rules_dir) if rules_dir else None)
+    clf = _classifier() if use_classifier else None
+    events: list[dict] = []
+    seen_actors: dict[str, dict] = {}
+    for story in stories:
+        text = story.get("text") or ""
+        story_id = story["story_id"]
+        published: date | None = story.get("published_date")
+        ctx = res.new_context()
+        for s_idx, (s0, s1) in enumerate(split_sentences(text)):
+            sentence = text[s0:s1]
+            actors = None
+            triggers = find_triggers(sentence, rdir) if len(sentence) <= MAX_SENTENCE else []
+            if not triggers:
+                # keep coreference state current (e.g. "the bloc" after "the EU") even without events
+                if res.actor_resolver is not None and ctx is not None:
+                    res.actors(sentence, ctx)
+                continue
+            actors = res.actors(sentence, ctx)
+            if not actors:
+                continue
+            quantities = res.find_quantities(sentence) if res.find_quantities else []
+            place = res.find_place(sentence) if res.find_place else None
+            sent_rows: dict[tuple, dict] = {}
+            for trig in triggers:
+                sources, targets, voice = assign_roles(sentence, trig, actors, triggers)
+                if not sources and not targets:
+                    continue
+                rule = trig.rule
+                factuality, cue = fact.classify(sentence, trig.start, trig.end, rule.event_type)
+                ev_date, precision, date_text = _date(res, sentence, published, factuality)
+                qty, qkind, qtext = pick_quantity(rule.event_type, trig, quantities)
+                clf_p = None
+                if clf is not None:
+                    lo = min([a.end for a in sources] + [trig.start])
+                    hi = max([a.start for a in targets] + [trig.end])
+                    clf_p = clf.prob_for(clf.predict_proba(sentence, (lo, hi)), rule.event_type)
+                conf = _confidence(rule, len(sources), len(targets), clf_p)
+                extractor = f"rule:{rule.name}@{rule.version}" + ("+clf:" + clf.model_id if clf_p is not None else "")
+                for src in (sources or [None]):
+                    for tgt in (targets or [None]):
+                        if src is not None and tgt is not None and src.actor_id == tgt.actor_id:
+                            tgt = None
+                        key = (rule.event_type, src.actor_id if src else None, tgt.actor_id if tgt else None, factuality)
+                        if key in sent_rows and sent_rows[key]["confidence"] >= conf:
+                            continue
+                        row = _row(story_id, s_idx, s0, s1, sentence, trig, rule, factuality, src, tgt,
+                                   ev_date, precision, date_text, place, qty, qkind, qtext, conf, extractor, published)
+                        sent_rows[key] = row
+                        for a in (src, tgt):
+                            if a is not None:
+                                _note_actor(seen_actors, a)
+            events.extend(sent_rows.values())
+    return events, _actors_rows(res, seen_actors)
+
+
+def _date(res: _Resolvers, sentence: str, published: date | None, factuality: str):
+    future = factuality in ("planned", "threatened")
+    if res.resolve_date is not None:
+        d, precision, text = res.resolve_date(sentence, published, future=future)
+        if d is not None:
+            if published is not None and d > published and not future and factuality != "hypothetical":
+                d, precision, text = None, "none", None
+            else:
+                return d, precision, text
+    if published is not None:
+        return published, "week", None
+    return None, "none", None
+
+
+def _row(story_id, s_idx, s0, s1, sentence, trig, rule, factuality, src, tgt, ev_date, precision, date_text,
+         place, qty, qkind, qtext, conf, extractor, published) -> dict:
+    src_id = src.actor_id if src else None
+    tgt_id = tgt.actor_id if tgt else None
+    return {
+        "event_id": stable_id("ev", story_id, s_idx, s0, s1, rule.event_type, src_id, tgt_id),
+        "story_id": story_id,
+        "sentence_index": s_idx,
+        "char_start": s0,
+        "char_end": s1,
+        "evidence": sentence,
+        "trigger": sentence[trig.start:trig.end],
+        "event_type": rule.event_type,
+        "event_mode": rule.mode,
+        "cameo_root": rule.cameo[:2],
+        "factuality": factuality,
+        "source_actor": src.text if src else None,
+        "source_actor_id": src_id,
+        "source_country": src.country if src else None,
+        "source_sector": src.sector if src else None,
+        "target_actor": tgt.text if tgt else None,
+        "target_actor_id": tgt_id,
+        "target_country": tgt.country if tgt else None,
+        "target_sector": tgt.sector if tgt else None,
+        "event_date": ev_date,
+        "date_precision": precision,
+        "date_text": date_text,
+        "location_name": place.name if place else None,
+        "location_country": place.country if place else None,
+        "latitude": place.latitude if place else None,
+        "longitude": place.longitude if place else None,
+        "quantity": qty,
+        "quantity_kind": qkind,
+        "quantity_text": qtext,
+        "confidence": conf,
+        "extractor": extractor,
+        "published_date": published,
+    }
+
+
+def _note_actor(seen: dict[str, dict], a) -> None:
+    row = seen.get(a.actor_id)
+    if row is None:
+        seen[a.actor_id] = {"actor_id": a.actor_id, "name": a.name, "country": a.country, "sector": a.sector,
+                            "aliases": [a.text] if a.text != a.name else []}
+    elif a.text != row["name"] and a.text not in row["aliases"]:
+        row["aliases"].append(a.text)
+
+
+def _actors_rows(res: _Resolvers, seen: dict[str, dict]) -> list[dict]:
+    """Actors referenced by the events: the resolver's canonical row when it has one, aliases merged."""
+    table = {}
+    if res.actor_resolver is not None:
+        try:
+            table = {r["actor_id"]: r for r in res.actor_resolver.actors_table()}
+        except Exception:  # noqa: BLE001
+            table = {}
+    out = []
+    for aid in sorted(seen):
+        row = dict(seen[aid])
+        canon = table.get(aid)
+        if canon:
+            aliases = sorted(set(canon.get("aliases") or []) | set(row["aliases"]))
+            row = {"actor_id": aid, "name": canon.get("name") or row["name"], "country": canon.get("country"),
+                   "sector": canon.get("sector"), "aliases": aliases}
+        else:
+            row["aliases"] = sorted(set(row["aliases"]))
+        out.append(row)
+    return out
