@@ -10,6 +10,7 @@ import pipelines.assets as assets_pkg
 from pipelines.assets.publish import build_publish_assets
 from pipelines.io_manager import StageIOManager
 from pipelines.resources import InputFolder, Warehouse
+from pipelines.sensors import build_new_files_sensor
 from schemas import PUBLIC_TABLES
 
 JOB_NAME = "newsevents"
@@ -42,6 +43,7 @@ def build_definitions(input_path: str | None = None, warehouse_path: str | None 
             "io_manager": StageIOManager(warehouse=warehouse),
         },
         loggers=loggers,
+        sensors=[build_new_files_sensor(JOB_NAME)],
         jobs=[define_asset_job(JOB_NAME, selection=AssetSelection.all(), description="The whole pipeline: ingest → clean → dedup → extract → link → publish.")],
     )
 
