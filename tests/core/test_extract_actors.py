@@ -168,3 +168,19 @@ def test_demonym_adjective_is_its_country_unless_it_qualifies_a_place(res):
     assert _ids(res.find("Serbia flatly rejected an Australian ultimatum.", ActorContext())) == ["SRB", "AUS"]
     ms = res.find("Protesters have taken to the streets of Belarusian cities.", ActorContext())
     assert "BLR" not in _ids(ms)
+
+
+def test_story_text_gives_domestic_groups_the_country_where_the_story_happens(res):
+    # seed 003: Ukraine is named most, but the protests happen in Belarus ("in Belarus", "through Minsk's center")
+    story = ("Ukraine intends to join the sanctions imposed by the European Union against Belarusian officials "
+             "implicated in vote-rigging and violence against peaceful protesters, Foreign Minister Dmytro Kuleba told "
+             "BBC Ukraine.\nAt the same time, Ukraine doesn't plan to impose any economic sanctions, Kuleba said.\n"
+             "Over 100,000 people marched through Minsk's center every Sunday.\n"
+             "Only opposition leader who remains in Belarus is Maria Kolesnikova.")
+    first = story.split("\n")[0]
+    with_story = {m.text: m for m in res.find(first, ActorContext(story_text=story))}
+    assert with_story["protesters"].actor_id == "BLR:OPP"
+    # a government official keeps the story's most-mentioned country
+    assert with_story["Foreign Minister Dmytro Kuleba"].country == "UKR"
+    without = {m.text: m for m in res.find(first, ActorContext())}
+    assert without["protesters"].actor_id == "UKR:OPP"

@@ -65,18 +65,33 @@ class _Person:
     rank: str
 
 
+# sectors of actors that act where the story happens (their country is the story's place focus when unnamed)
+DOMESTIC_SECTORS = {"COP", "OPP", "CVL", "MIL", "REB", "MED", "LAB", "EDU", "JUD", "REF", "HLH", "BUS", "AGR", "REL",
+                    "CRM", "PTY", "LEG"}
+
+
 @dataclass
 class ActorContext:
-    """Per-story state for coreference-lite. Create one per story: ActorContext()."""
+    """Per-story state for coreference-lite. Create one per story: ActorContext(), or
+    ActorContext(story_text=text) to let unnamed domestic groups ("riot police", "protesters") take the country
+    where the story happens (most frequent country of the story's locative places: "in Minsk", "of Belarus")."""
 
     default_country: str | None = None
+    story_text: str | None = None
     persons: dict[str, _Person] = field(default_factory=dict)       # actor_id -> person
     surnames: dict[str, str] = field(default_factory=dict)          # lower name token -> actor_id
     country_counts: Counter = field(default_factory=Counter)
     last_igo: ActorMention | None = None
     last_head: _Person | None = None
 
-    def focus_country(self) -> str | None:
+    place_counts: Counter | None = None
+
+    def focus_country(self, sector: str | None = None) -> str | None:
+        if sector in DOMESTIC_SECTORS and self.story_text:
+            if self.place_counts is None:
+                self.place_counts = _place_focus(self.story_text)
+            if self.place_counts:
+                return self.place_counts.most_common(1)[0][0]
         if self.country_counts:
             return self.country_counts.most_common(1)[0][0]
         return self.default_country
@@ -93,6 +108,20 @@ class ActorContext:
 
 
 # ----------------------------------------------------------------------------------------------- helpers
+
+def _place_focus(text: str) -> Counter:
+    """Countries of the locative places of a story ("in Minsk", "across Belarus"), counted."""
+    from pipelines.core.extract.places import find_places
+
+    c: Counter = Counter()
+    for line in text.split("\n"):
+        for sent in re.split(r"(?<=[.!?])\s+", line):
+            if sent.strip():
+                for p, locative in find_places(sent):
+                    if locative and p.country:
+                        c[p.country] += 1
+    return c
+
 
 def _is_headline(s: str) -> bool:
     """Title Case text (headlines, captions): every lower-case word is a short function word."""
@@ -612,7 +641,7 @@ class ActorResolver:
                 return None, k + 1
             if sector in ("UNK", "", None):
                 return None, k + 1
-            country = ctx.focus_country()
+            country = ctx.focus_country(sector)
             return self._group(country, sector, text_start, last.end, s[text_start:last.end]), k + 1
         # modifier present
         ma = mod[0]
