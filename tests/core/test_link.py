@@ -282,3 +282,23 @@ def test_key_terms():
     t = key_terms(S003_EU, ("the EU",), frozenset({"oct"}))
     assert {"40", "interior", "okrestina", "lukashenko"} <= t
     assert "on" not in t and "eu" not in t and "oct" not in t
+
+
+def test_dateless_mention_joins_only_a_unique_strong_match():
+    """003 states 'On Oct. 2' without a year and has no publication date: the mention has no date at all."""
+    stories = [story("st_000", "The Straits Times", D(2020, 10, 3)), story("st_003", "Kyiv Post", None)]
+    eu000 = mention("st_000", S000_EU, "SANCTION", src="IGO:EU", tgt="BLR:GOV", tgt_c="BLR", date=D(2020, 10, 2),
+                    qty=40, sent=3)
+    eu003 = mention("st_003", S003_EU, "SANCTION", src="IGO:EU", tgt="BLR:GOV", tgt_c="BLR", qty=40, sent=4)
+    weak = mention("st_003", "The EU imposed sanctions.", "SANCTION", src="IGO:EU", sent=5)
+    out, cl = link_events(*frames([eu000, eu003, weak], stories))
+    ids = out["event_cluster_id"].to_list()
+    assert ids[0] == ids[1] and ids[2] != ids[0]
+    row = cl.filter(pl.col("event_cluster_id") == ids[0]).to_dicts()[0]
+    assert row["n_stories"] == 2 and row["event_date"] == D(2020, 10, 2)
+    # two equally good dated clusters (same sanctions on two dates far apart): ambiguous -> stays alone
+    later = mention("st_000", S000_EU + " ", "SANCTION", src="IGO:EU", tgt="BLR:GOV", tgt_c="BLR",
+                    date=D(2020, 11, 6), qty=40, sent=9)
+    out, _ = link_events(*frames([eu000, later, eu003], stories))
+    ids = out["event_cluster_id"].to_list()
+    assert ids[0] != ids[1] and ids[2] not in (ids[0], ids[1])

@@ -18,6 +18,9 @@ Algorithm (scalable: blocked, never all-pairs):
    intervals that overlap within the family's window. A cluster's profile is filled by its members, so a later
    member must agree with all values already seen (no chaining from A to C through a vague B), and its anchor
    interval is the tightest stated date seen (no drift in time).
+   Mentions with no date at all (no stated date, story without publication date) are attached afterwards to
+   the unique best cluster of their block that reaches `min_link_score_nodate` (same quantity +1), via an
+   actor index; otherwise they stay alone.
 4. Counts: ``n_stories`` counts distinct story dedup clusters, ``n_mentions`` distinct (story cluster,
    sentence) pairs, ``n_outlets`` distinct outlets of canonical member stories (fallback: doc_id), so
    duplicate stories never inflate them.
@@ -103,6 +106,7 @@ class _Mention:
     filled: int
     evidence_key: str
     terms: frozenset = frozenset()
+    qty: tuple | None = None
 
 
 @dataclass
@@ -119,6 +123,7 @@ class _Cluster:
     first_story: str
     stories: set = field(default_factory=set)
     terms: set = field(default_factory=set)
+    qtys: set = field(default_factory=set)
 
 
 def _none_if_blank(v: Any) -> Any:
@@ -285,13 +290,15 @@ def _prepare(events: pl.DataFrame, stories: pl.DataFrame, rules: dict,
             filled=sum(1 for f in optional_fields if g(row, f) is not None),
             evidence_key=_key_norm(g(row, "evidence")) or row["event_id"],
             terms=key_terms(g(row, "evidence"), (g(row, "source_actor"), g(row, "target_actor")), stop),
+            qty=(g(row, "quantity"), g(row, "quantity_kind")) if g(row, "quantity") is not None else None,
         ))
     return out
 
 
 def _match(m: _Mention, c: _Cluster, window: int, symmetric: bool, rules: dict, generic):
-    """Return (score, swapped) if m may join c, else None."""
-    if m.lo is None or not (m.lo - dt.timedelta(days=window) <= c.hi and c.lo - dt.timedelta(days=window) <= m.hi):
+    """Return (score, swapped) if m may join c, else None. A mention with no date at all (m.lo is None) is
+    scored without the date test and must reach `min_link_score_nodate`."""
+    if m.lo is not None and not (m.lo - dt.timedelta(days=window) <= c.hi and c.lo - dt.timedelta(days=window) <= m.hi):
         return None
     if m.loc_cty is not None and c.loc_cty is not None and m.loc_cty != c.loc_cty:
         return None
@@ -310,8 +317,15 @@ def _match(m: _Mention, c: _Cluster, window: int, symmetric: bool, rules: dict, 
         score = s1 + s2 + (1 if m.loc_cty is not None and m.loc_cty == c.loc_cty else 0)
         if len(m.terms & c.terms) >= int(rules.get("min_shared_terms", 2)):
             score += 1
+        if m.qty is not None and m.qty in c.qtys:
+            score += 1
         # undated mentions (publication date only) carry more background statements: they need more evidence
-        need = int(rules.get("min_link_score", 3) if (m.dated and c.dated) else rules.get("min_link_score_undated", 4))
+        if m.lo is None:
+            need = int(rules.get("min_link_score_nodate", 6))
+        elif m.dated and c.dated:
+            need = int(rules.get("min_link_score", 3))
+        else:
+            need = int(rules.get("min_link_score_undated", 4))
         if score < need:
             continue
         if best is None or score > best[0]:
@@ -319,7 +333,7 @@ def _match(m: _Mention, c: _Cluster, window: int, symmetric: bool, rules: dict, 
     return best
 
 
-def _cluster_block(ms: list[_Mention], family: str, rules: dict, generic) -> list[list[int]]:
+def _cluster_block(ms: list[_Mention], family: str, rules: dict, generic) -> list[_Cluster]:
     windows = rules.get("windows_days") or {}
     window = int(windows.get(family, windows.get("default", 2)))
     symmetric = family in set(rules.get("symmetric_families") or [])
@@ -339,12 +353,15 @@ def _cluster_block(ms: list[_Mention], family: str, rules: dict, generic) -> lis
                 best, best_c = r, c
         if best_c is None:
             active.append(_Cluster([m.idx], m.src_id, m.src_cty, m.tgt_id, m.tgt_cty, m.loc_cty,
-                                   m.lo, m.hi, m.dated, m.story_id, {m.story_key}, set(m.terms)))
+                                   m.lo, m.hi, m.dated, m.story_id, {m.story_key}, set(m.terms),
+                                   {m.qty} if m.qty else set()))
             continue
         c, swapped = best_c, best[1]
         c.members.append(m.idx)
         c.stories.add(m.story_key)
         c.terms |= m.terms
+        if m.qty is not None:
+            c.qtys.add(m.qty)
         src = (m.tgt_id, m.tgt_cty) if swapped else (m.src_id, m.src_cty)
         tgt = (m.src_id, m.src_cty) if swapped else (m.tgt_id, m.tgt_cty)
         c.src_id = c.src_id or src[0]
@@ -355,7 +372,34 @@ def _cluster_block(ms: list[_Mention], family: str, rules: dict, generic) -> lis
         # the anchor interval is the tightest one seen, so the cluster cannot drift in time
         if (m.hi - m.lo) < (c.hi - c.lo) or (m.dated and not c.dated):
             c.lo, c.hi, c.dated = m.lo, m.hi, m.dated
-    return [c.members for c in done + active]
+    return done + active
+
+
+def _attach_dateless(ms: list[_Mention], clusters: list[_Cluster], family: str, rules: dict, generic) -> list[list[int]]:
+    """Mentions with no date at all (no stated date, no publication date) join an existing cluster of their block
+    only on strong evidence (min_link_score_nodate) and only when one cluster is the unique best; otherwise
+    they stay alone. Candidates come from an index on the actors, not from all clusters."""
+    symmetric = family in set(rules.get("symmetric_families") or [])
+    index: dict[str, list[int]] = defaultdict(list)
+    for i, c in enumerate(clusters):
+        for k in {c.src_id, c.tgt_id, c.src_cty, c.tgt_cty} - {None}:
+            index[k].append(i)
+    alone: list[list[int]] = []
+    for m in sorted(ms, key=lambda m: m.event_id):
+        cands = sorted({i for k in {m.src_id, m.tgt_id, m.src_cty, m.tgt_cty} - {None} for i in index.get(k, [])})
+        scored = []
+        for i in cands:
+            r = _match(m, clusters[i], 0, symmetric, rules, generic)
+            if r is not None:
+                scored.append((r[0], i))
+        scored.sort(reverse=True)
+        if scored and (len(scored) == 1 or scored[0][0] > scored[1][0]):
+            c = clusters[scored[0][1]]
+            c.members.append(m.idx)
+            c.stories.add(m.story_key)
+        else:
+            alone.append([m.idx])
+    return alone
 
 
 def _representative(members: list[_Mention]) -> _Mention:
@@ -380,14 +424,19 @@ def link_events(events: pl.DataFrame, stories: pl.DataFrame, rules: dict | None 
     mentions = _prepare(events, stories, rules, documents)
 
     blocks: dict[tuple, list[_Mention]] = defaultdict(list)
+    dateless: dict[tuple, list[_Mention]] = defaultdict(list)
     groups: list[list[int]] = []
     for m in mentions:
-        if m.fgroup is None or m.lo is None or not m.event_type:
-            groups.append([m.idx])  # never linked: negated/hypothetical, undated, untyped
+        if m.fgroup is None or not m.event_type:
+            groups.append([m.idx])  # never linked: negated/hypothetical or untyped
+        elif m.lo is None:
+            dateless[(m.family, m.fgroup)].append(m)
         else:
             blocks[(m.family, m.fgroup)].append(m)
-    for (family, _fg), ms in sorted(blocks.items()):
-        groups.extend(_cluster_block(ms, family, rules, generic))
+    for key in sorted(set(blocks) | set(dateless)):
+        clusters = _cluster_block(blocks.get(key, []), key[0], rules, generic)
+        groups.extend(_attach_dateless(dateless.get(key, []), clusters, key[0], rules, generic))
+        groups.extend(c.members for c in clusters)
 
     windows = rules.get("windows_days") or {}
     cluster_of = [None] * len(mentions)
@@ -436,7 +485,7 @@ def link_events(events: pl.DataFrame, stories: pl.DataFrame, rules: dict | None 
             "n_outlets": len({m.outlet_key for m in counted}),
             "representative_event_id": rep.event_id,
             "link_rule": (f"link:family={rep.family};factuality={rep.fgroup};window={window}d"
-                          if rep.fgroup is not None and rep.lo is not None else "link:unlinkable"),
+                          if rep.fgroup is not None and (rep.lo is not None or len(mem) > 1) else "link:unlinkable"),
         })
     ev_out = events.with_columns(pl.Series("event_cluster_id", cluster_of, dtype=pl.Utf8))
     clusters = pl.DataFrame(rows, schema=CLUSTER_SCHEMA).sort("event_cluster_id")
