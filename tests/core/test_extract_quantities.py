@@ -59,3 +59,19 @@ def test_vague_words_map_to_the_lowest_figure():
     assert _q("a dozen people were injured")[0] == (12, "injured")
     assert _q("several hundred people were arrested")[0] == (100, "arrested")
     assert _q("up to 500 people were detained")[0] == (500, "arrested")
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    # sports scores are not ranges of people
+    ("Mardy Fish beat Tommy Robredo 7-6 (8-6) 6-2 in the final dead rubber.", []),
+    # an age in apposition
+    ("The England international, 24, was hurt in an innocuous challenge.", []),
+    # a conjunction stops the search for the counted verb
+    ("Foxx was nominated for three awards but was beaten to the title.", [(3, "other")]),
+    # "by March 2005" is no march
+    ("Sony says it intends to ship three million of the consoles by March 2005.", [(3000000, "other")]),
+    # decimals with a scale are rounded, not truncated
+    ("The first instalment attracted more than 4.1 million viewers.", [(4100000, "other")]),
+])
+def test_bbc_false_positives_stay_out(sentence, expected):
+    assert _q(sentence) == expected

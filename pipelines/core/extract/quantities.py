@@ -112,7 +112,7 @@ def _card_value(text: str) -> int | None:
             if w not in _SCALES:
                 return None
             base *= _SCALES[w]
-        return int(base)
+        return int(round(base))
     return _word_value(s)
 
 
@@ -141,7 +141,8 @@ def _cues(rules_dir: str) -> dict:
         raw = yaml.safe_load(fh)
     out = {}
     for section in ("verb_before", "verb_after", "noun_after"):
-        out[section] = [(kind, re.compile(rx, re.I)) for kind, rx in raw[section].items()]
+        flags = 0 if section == "verb_after" else re.I
+        out[section] = [(kind, re.compile(rx, flags)) for kind, rx in raw[section].items()]
     out["sanction_context"] = re.compile(raw["sanction_context"], re.I)
     out["people_nouns"] = re.compile(raw["people_nouns"], re.I)
     return out
@@ -206,6 +207,13 @@ def find_quantities(sentence: str, rules_dir: Path | None = None) -> list[Quanti
             value = _card_value(num)
         if value is None or value <= 0:
             continue
+        hi_txt = m.group("hi")
+        if hi_txt and re.fullmatch(r"\d{1,2}", hi_txt) and re.fullmatch(r"\d{1,2}", num) \
+                and re.fullmatch(r"[-–]", sentence[m.end("num"):m.start("hi")].strip()):
+            continue  # "6-2", "2-0": a score, not a range of people
+        if re.match(r",\s*$", before[-2:]) and re.match(r"\s*,", after) and re.fullmatch(r"\d{1,3}", num) \
+                and not m.group("qual"):
+            continue  # "The England international, 24, was hurt": an age in apposition
         if m.group("hi"):
             hi = _card_value(m.group("hi"))
             if hi is not None and hi < value and not re.search(r"\d", m.group("hi")):
