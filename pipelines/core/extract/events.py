@@ -475,3 +475,22 @@ def _actors_rows(res: _Resolvers, seen: dict[str, dict]) -> list[dict]:
             row["aliases"] = sorted(set(row["aliases"]))
         out.append(row)
     return out
+
+
+def check_evidence(events: Iterable[dict], texts: dict[str, str]) -> list[dict]:
+    """Quarantine rows (table_name, record_key, rule, detail, payload) for events whose offsets do not point at
+    their evidence inside the story text (stories.text[char_start:char_end] == evidence)."""
+    bad = []
+    for e in events:
+        text = texts.get(e["story_id"])
+        if text is None:
+            detail = "story_id not among the canonical stories"
+        elif not (0 <= e["char_start"] < e["char_end"] <= len(text)):
+            detail = f"offsets {e['char_start']}:{e['char_end']} outside the story text ({len(text)} chars)"
+        elif text[e["char_start"]:e["char_end"]] != e["evidence"]:
+            detail = "stories.text[char_start:char_end] != evidence"
+        else:
+            continue
+        bad.append({"table_name": "events", "source_uri": None, "record_key": e["event_id"],
+                    "rule": "events.evidence_offsets", "detail": detail, "payload": e["evidence"][:500]})
+    return bad

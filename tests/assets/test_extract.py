@@ -1,0 +1,79 @@
+"""Wiring of the extract multi_asset (event_mentions, actors) with dagster.materialize on a real seed story."""
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from dagster import AssetKey, SourceAsset, materialize
+
+import pipelines.assets.extract as extract_module
+from pipelines.assets.extract import extract
+from pipelines.core.clean import segment_document
+from pipelines.core.ids import stable_id
+from pipelines.io_manager import StageIOManager
+from pipelines.resources import Warehouse
+from tests.conftest import SEEDS
+
+
+def _stories() -> pl.DataFrame:
+    rows = []
+    for path in sorted(SEEDS.glob("00[03]_*.txt")):
+        stories, _ = segment_document(path.read_text(encoding="utf-8"))
+        for s in stories:
+            doc_id = stable_id("doc", path.name)
+            rows.append({"story_id": stable_id("st", doc_id, s["story_index"]), "doc_id": doc_id,
+                         "story_index": s["story_index"], "title": s["title"], "outlet": s["outlet"],
+                         "published_date": s["published_date"] or dt.date(2020, 10, 3), "text": s["text"],
+                         "is_canonical": True})
+    # a non-canonical copy must be ignored
+    dup = dict(rows[0], story_id="st_copy", is_canonical=False)
+    return pl.DataFrame(rows + [dup]).with_columns(pl.col("published_date").cast(pl.Date))
+
+
+def _run(wh: Warehouse, df: pl.DataFrame):
+    wh.write_stage("stories", df)
+    return materialize([SourceAsset("stories"), extract],
+                       resources={"warehouse": wh, "io_manager": StageIOManager(warehouse=wh)})
+
+
+def test_extract_materializes_events_and_actors(warehouse_dir):
+    wh = Warehouse(path=str(warehouse_dir))
+    stories = _stories()
+    result = _run(wh, stories)
+    assert result.success
+    checks = {(c.asset_key.to_user_string(), c.check_name): c.passed for c in result.get_asset_check_evaluations()}
+    assert checks == {("event_mentions", "schema"): True, ("actors", "schema"): True}
+    ev, ac = wh.read_stage("event_mentions"), wh.read_stage("actors")
+    assert ev.height > 10 and "st_copy" not in ev["story_id"].to_list()
+    texts = dict(zip(stories["story_id"], stories["text"]))
+    for r in ev.iter_rows(named=True):
+        assert texts[r["story_id"]][r["char_start"]:r["char_end"]] == r["evidence"]
+    ids = set(ev["source_actor_id"].drop_nulls()) | set(ev["target_actor_id"].drop_nulls())
+    assert ids == set(ac["actor_id"])
+    mats = {e.event_specific_data.materialization.asset_key: e.event_specific_data.materialization.metadata
+            for e in result.get_asset_materialization_events()}
+    assert mats[AssetKey("event_mentions")]["dagster/row_count"].value == ev.height
+    assert "| event_id |" in mats[AssetKey("event_mentions")]["preview"].value
+
+
+def test_bad_rows_are_quarantined(warehouse_dir, monkeypatch):
+    """Rows breaking the contract (offsets not on the evidence, asserted event after publication) never pass."""
+    real = extract_module.extract_events
+
+    def broken(stories):
+        events, actors = real(stories)
+        events[0] = dict(events[0], char_end=events[0]["char_end"] + 1)          # offsets off the evidence
+        events[1] = dict(events[1], factuality="asserted",                      # asserted, after publication
+                         event_date=events[1]["published_date"] + dt.timedelta(days=30))
+        return events, actors
+
+    monkeypatch.setattr(extract_module, "extract_events", broken)
+    wh = Warehouse(path=str(warehouse_dir))
+    result = _run(wh, _stories())
+    assert result.success
+    checks = {(c.asset_key.to_user_string(), c.check_name): c.passed for c in result.get_asset_check_evaluations()}
+    assert checks[("event_mentions", "schema")] is False  # WARN: rows quarantined
+    q = wh.collect_quarantine()
+    rules = set(q["rule"].to_list())
+    assert "events.evidence_offsets" in rules
+    assert any("date_not_after_publication" in r for r in rules), rules
