@@ -721,7 +721,8 @@ class ActorResolver:
             return self._group(a.data[0], "GOV", a.start, a.end, a.text, kind="org")
         if a.cat == "demonym":
             # a plural demonym is the people of that country ("Belarusians"); an adjective alone is no actor
-            if a.text.endswith("s") and not a.text.endswith("ss"):
+            singular = _norm(a.text[:-1])
+            if a.text.endswith("s") and any(c == "demonym" for c, _d in self.d.index.get(singular, ())):
                 return self._group(a.data[0], "CVL", a.start, a.end, a.text)
             # an adjective stands for its country, as in PETRARCH/PLOVER coding ("an Indian proposal" -> IND),
             # unless it qualifies a place ("Belarusian cities", "the Ukrainian border")
