@@ -17,7 +17,7 @@ class StorySignatures(pa.DataFrameModel):
 
     story_id: str = pa.Field(unique=True, description="stories.story_id.")
     published_date: dt.date = pa.Field(nullable=True, description="Publication date (canonical-story tie-break).")
-    norm_hash: str = pa.Field(str_matches=r"^[0-9a-f]{32}$", description="sha256 (32 hex) of the normalised text (NFKC, lower case, non-alphanumerics -> space); equal => exact duplicate.")
+    norm_hash: str = pa.Field(str_matches=r"^[0-9a-f]{32}$", description="128-bit hash (32 hex) of the normalised word sequence (NFKC, lower case, runs of letters/digits); equal => exact duplicate.")
     n_words: int = pa.Field(ge=0, description="Words in the normalised text (canonical rule: most words wins).")
     n_shingles: int = pa.Field(ge=0, description="Distinct word 5-shingles (length of `shingles`).")
     shingles: pl.List(pl.UInt64) = pa.Field(description="Sorted distinct 48-bit hashes of the word 5-shingles, for exact Jaccard/containment on candidate pairs.")

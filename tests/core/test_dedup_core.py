@@ -187,7 +187,7 @@ def test_duplicates_schema_rejects_bad_rows():
 
     good = pl.DataFrame({"story_id": ["b", "c"], "duplicate_of": ["a", "a"], "relation": ["near", "exact"],
                          "similarity": [0.9, 1.0], "jaccard": [0.9, 1.0], "containment": [0.95, 1.0],
-                         "rule": ["near:jaccard>=0.80", "exact:normalised-text-sha256"]})
+                         "rule": ["near:jaccard>=0.80", "exact:normalised-text-hash"]})
     StoryDuplicates.validate(good, lazy=True)
     bad_rows = [
         good.with_columns(pl.Series("duplicate_of", ["b", "a"])),          # self pair

@@ -18,7 +18,7 @@ class DedupConfig:
     rows_per_band: int = 3
     max_bucket: int = 1000
     bucket_hubs: int = 8
-    exact_rule: str = "exact:normalised-text-sha256"
+    exact_rule: str = "exact:normalised-text-hash"
     near_rule: str = "near:jaccard>=0.80"
     near_jaccard: float = 0.80
     version_rule: str = "version:containment>=0.70"

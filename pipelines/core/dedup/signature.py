@@ -1,7 +1,8 @@
 """Stage 1 — signature: normalise, shingle (in bulk, no per-word Python loop) and MinHash with rensa.
 
-Word hashes come from polars' vectorised string hash; shingles are combined from consecutive word hashes with
-numpy; rensa computes the MinHash matrix from the flat shingle-hash buffer in one call.
+One polars pass turns every text into its normalised words (NFKC, lower case, runs of letters/digits) and hashes
+them; numpy combines consecutive word hashes into shingle hashes and the exact-text hash; rensa computes the MinHash
+matrix from the flat shingle-hash buffer in one call.
 """
 from __future__ import annotations
 
@@ -18,9 +19,12 @@ _WORD_SEED = 0x6E657773  # fixed seed for the word hash
 _MUL = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
+_C1 = np.uint64(0xD1B54A32D192ED03)
+_C2 = np.uint64(0x8CB92BA72F3D8DD7)
 _LOW48 = np.uint64((1 << 48) - 1)
-MAX_CHUNK = 1 << 16  # doc numbers live in 16 bits of the sort key
+MAX_CHUNK = 1 << 16  # doc numbers live in 16 bits of the shingle sort key
 _PROBE = ["newsevents", "dedup", "probe", "ünïcode", "2026"]
+WORD_PATTERN = r"[\p{L}\p{N}]+"
 
 
 def _mix64(x: np.ndarray) -> np.ndarray:
@@ -34,16 +38,15 @@ def _mix64(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def normalise_expr(col: str = "text") -> pl.Expr:
-    """NFKC, lower case, every run of non-letter/non-digit characters -> one space, trimmed."""
-    return (
-        pl.col(col).fill_null("").str.normalize("NFKC").str.to_lowercase()
-        .str.replace_all(r"[^\p{L}\p{N}]+", " ").str.strip_chars()
-    )
+def words_expr(col: str = "text") -> pl.Expr:
+    """The normalised words of a text: NFKC, lower case, maximal runs of letters/digits (punctuation, quotes,
+    dashes, line breaks and spacing differences vanish)."""
+    return pl.col(col).fill_null("").str.normalize("NFKC").str.to_lowercase().str.extract_all(WORD_PATTERN)
 
 
 def normalise(text: str) -> str:
-    return pl.DataFrame({"text": [text]}).select(normalise_expr()).item()
+    """The normalised text (its words joined by one space) — what `exact` compares."""
+    return " ".join(pl.DataFrame({"text": [text]}).select(words_expr()).item().to_list())
 
 
 def scheme_id(cfg: DedupConfig) -> str:
@@ -55,64 +58,84 @@ def scheme_id(cfg: DedupConfig) -> str:
             f"-wh{digest}")
 
 
-def shingle_hashes(norm_texts: pl.Series, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted unique 48-bit shingle hashes of every text (n < 65536), as one flat uint64 buffer + offsets (n+1).
+def word_hashes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(doc number per word, 64-bit word hash per word, words per doc) for a batch of texts."""
+    n = len(texts)
+    words = pl.DataFrame({"text": texts}).with_row_index("doc").select("doc", words_expr().alias("w")) \
+        .explode("w").drop_nulls("w")
+    doc = words["doc"].to_numpy().astype(np.int64)
+    wh = _mix64(words["w"].hash(seed=_WORD_SEED).to_numpy().astype(np.uint64))
+    return doc, wh, np.bincount(doc, minlength=n).astype(np.int64)
+
+
+def text_hashes(doc: np.ndarray, wh: np.ndarray, counts: np.ndarray) -> list[str]:
+    """128-bit hash (32 hex) of each doc's word sequence: XOR over words of position-mixed word hashes, two ways."""
+    n = len(counts)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    pos = (np.arange(len(wh)) - starts[doc]).astype(np.uint64)
+    a = _mix64(wh ^ (pos * _C1))
+    b = _mix64((wh * _C2) + pos + np.uint64(1))
+    h1 = np.zeros(n, np.uint64)
+    h2 = np.zeros(n, np.uint64)
+    nz = np.flatnonzero(counts > 0)
+    if len(nz):
+        h1[nz] = np.bitwise_xor.reduceat(a, starts[nz])
+        h2[nz] = np.bitwise_xor.reduceat(b, starts[nz])
+    h1 = _mix64(h1 ^ counts.astype(np.uint64))
+    h2 = _mix64(h2 + counts.astype(np.uint64) * _MUL)
+    return [f"{x:016x}{y:016x}" for x, y in zip(h1.tolist(), h2.tolist())]
+
+
+def shingle_hashes(doc: np.ndarray, wh: np.ndarray, counts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique 48-bit shingle hashes of every doc (< 65536 docs), as one flat uint64 buffer + offsets (n+1).
 
     A shingle is k consecutive words; a text with fewer than k (but >= 1) words is one shingle; an empty text
     has none."""
-    n = len(norm_texts)
-    words = pl.DataFrame({"w": norm_texts}).with_row_index("doc").select(
-        "doc", pl.col("w").str.split(" ")).explode("w").filter(pl.col("w").is_not_null() & (pl.col("w") != ""))
-    doc = words["doc"].to_numpy().astype(np.int64)
-    wh = _mix64(words["w"].hash(seed=_WORD_SEED).to_numpy().astype(np.uint64))
+    n = len(counts)
     m = len(wh)
     if m == 0:
         return np.zeros(0, np.uint64), np.zeros(n + 1, np.int64)
-    counts = np.bincount(doc, minlength=n)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    pos = np.arange(m) - starts[doc]            # word position within its doc
+    pos = np.arange(m) - starts[doc]
     n_in_doc = counts[doc]
-    acc = np.zeros(m, np.uint64)
+    full = np.flatnonzero(pos + k <= n_in_doc)           # windows that lie inside their doc
+    short = np.flatnonzero((n_in_doc < k) & (pos == 0))  # docs shorter than k: one window of what they have
+    acc = np.zeros(len(full), np.uint64)
     for t in range(k):
-        sh = np.zeros(m, np.uint64)
-        if t < m:
-            sh[: m - t] = wh[t:]
-            same = np.zeros(m, bool)
-            same[: m - t] = doc[t:] == doc[: m - t]
-            sh[~same] = 0
-        acc = (acc * _MUL) ^ sh
-    acc = _mix64(acc ^ np.uint64(k))
-    valid = (pos + k <= n_in_doc) | ((n_in_doc < k) & (pos == 0))
-    # one uint64 key per shingle: doc number in the top 16 bits, 48 bits of shingle hash below; np.unique then
-    # sorts and de-duplicates per doc in one pass (a 2-key lexsort costs ~10x more). 48-bit shingle hashes:
-    # the chance that two different shingles of a pair collide is ~1e-9, far below any threshold's resolution.
-    key = (doc[valid].astype(np.uint64) << np.uint64(48)) | (acc[valid] >> np.uint64(16))
-    key = np.sort(key)
+        acc = (acc * _MUL) ^ wh[full + t]
+    acc_short = np.zeros(len(short), np.uint64)
+    for t in range(k):
+        idx = short + t
+        inside = t < counts[doc[short]]
+        add = np.zeros(len(short), np.uint64)
+        add[inside] = wh[idx[inside]]
+        acc_short = (acc_short * _MUL) ^ add
+    sdoc = np.concatenate([doc[full], doc[short]])
+    sh = _mix64(np.concatenate([acc, acc_short]) ^ np.uint64(k))
+    # one uint64 key per shingle: doc number in the top 16 bits, 48 bits of shingle hash below; one sort then
+    # orders and de-duplicates per doc (a 2-key lexsort costs ~10x more). 48-bit shingle hashes: the chance that
+    # two different shingles of a pair collide is ~1e-9, far below any threshold's resolution.
+    key = np.sort((sdoc.astype(np.uint64) << np.uint64(48)) | (sh >> np.uint64(16)))
     if len(key) > 1:
         key = key[np.concatenate(([True], key[1:] != key[:-1]))]
     sdoc = (key >> np.uint64(48)).astype(np.int64)
-    sh = key & _LOW48
     offsets = np.zeros(n + 1, np.int64)
     offsets[1:] = np.cumsum(np.bincount(sdoc, minlength=n))
-    return sh, offsets
+    return key & _LOW48, offsets
 
 
 def minhash_matrix(flat: np.ndarray, offsets: np.ndarray, cfg: DedupConfig) -> np.ndarray:
     """(n, num_perm) uint32 MinHash matrix from a flat shingle buffer (rows with no shingles are all-max)."""
     n = len(offsets) - 1
     out = np.full((n, cfg.num_perm), np.iinfo(np.uint32).max, np.uint32)
-    nonempty = np.flatnonzero(np.diff(offsets) > 0)
+    lens = np.diff(offsets)
+    nonempty = np.flatnonzero(lens > 0)
     if len(nonempty) == 0:
         return out
-    if len(nonempty) < n:  # rensa wants every row non-empty: compact the buffer to non-empty rows
-        lens = np.diff(offsets)[nonempty]
-        idx = np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in nonempty])
-        flat_ne = flat[idx]
-        off_ne = np.concatenate(([0], np.cumsum(lens)))
-    else:
-        flat_ne, off_ne = flat, offsets
+    # rensa wants every row non-empty: empty rows add no values, so dropping their offsets compacts the buffer
+    off_ne = np.concatenate(([0], np.cumsum(lens[nonempty])))
     mat = rensa.RMinHash.digest_matrix_from_flat_token_hashes(
-        np.ascontiguousarray(flat_ne, np.uint64), np.ascontiguousarray(off_ne, np.uint64), cfg.num_perm, cfg.seed)
+        np.ascontiguousarray(flat, np.uint64), np.ascontiguousarray(off_ne, np.uint64), cfg.num_perm, cfg.seed)
     out[nonempty] = np.asarray(mat.to_rows(), dtype=np.uint32)
     return out
 
@@ -120,7 +143,7 @@ def minhash_matrix(flat: np.ndarray, offsets: np.ndarray, cfg: DedupConfig) -> n
 def compute_signatures(stories: pl.DataFrame, cfg: DedupConfig) -> pl.DataFrame:
     """story_id, published_date, norm_hash, n_words, n_shingles, shingles (list[u64]), minhash (list[u32]).
 
-    Processed in chunks of cfg.chunk_size so peak memory does not grow with the batch."""
+    Processed in chunks of cfg.chunk_size stories, so peak memory does not grow with the batch."""
     parts = []
     size = max(1, min(cfg.chunk_size, MAX_CHUNK))
     for start in range(0, stories.height, size):
@@ -132,21 +155,21 @@ def compute_signatures(stories: pl.DataFrame, cfg: DedupConfig) -> pl.DataFrame:
 
 def _signatures_chunk(chunk: pl.DataFrame, cfg: DedupConfig) -> pl.DataFrame:
     date = chunk["published_date"] if "published_date" in chunk.columns else pl.Series([None] * chunk.height)
-    norm = chunk.select(normalise_expr("text").alias("n"))["n"]
-    n_words = norm.str.count_matches(r"\S+").fill_null(0).cast(pl.Int64)
-    norm_hash = [hashlib.sha256(t.encode("utf-8")).hexdigest()[:32] for t in norm.to_list()]
-    flat, offsets = shingle_hashes(norm, cfg.shingle_words)
+    doc, wh, counts = word_hashes(chunk["text"])
+    norm_hash = text_hashes(doc, wh, counts)
+    flat, offsets = shingle_hashes(doc, wh, counts, cfg.shingle_words)
+    del doc, wh
     mh = minhash_matrix(flat, offsets, cfg)
-    lens = np.diff(offsets)
-    sh_list = pl.from_arrow(pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), pa.array(flat)))
-    sh_list = sh_list.alias("shingles")
+    # list column straight from (offsets, values); Arrow arrays made by polars (pa.array on numpy imports pandas)
+    shingles = pl.Series("shingles", pa.ListArray.from_arrays(
+        pl.Series(offsets.astype(np.int32)).to_arrow(), pl.Series(flat, dtype=pl.UInt64).to_arrow()))
     return pl.DataFrame({
         "story_id": chunk["story_id"],
         "published_date": date.cast(pl.Date),
         "norm_hash": norm_hash,
-        "n_words": n_words,
-        "n_shingles": pl.Series(lens, dtype=pl.Int64),
-        "shingles": sh_list,
+        "n_words": pl.Series(counts, dtype=pl.Int64),
+        "n_shingles": pl.Series(np.diff(offsets), dtype=pl.Int64),
+        "shingles": shingles,
         "minhash": pl.Series("minhash", mh, dtype=pl.Array(pl.UInt32, cfg.num_perm)).cast(pl.List(pl.UInt32)),
     })
 
