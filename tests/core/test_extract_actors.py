@@ -184,3 +184,20 @@ def test_story_text_gives_domestic_groups_the_country_where_the_story_happens(re
     assert with_story["Foreign Minister Dmytro Kuleba"].country == "UKR"
     without = {m.text: m for m in res.find(first, ActorContext())}
     assert without["protesters"].actor_id == "UKR:OPP"
+
+
+def test_name_followed_by_an_appositive_title_is_a_person(res):
+    ctx = ActorContext(story_text="Riot police detained hundreds of women in Minsk on Saturday.")
+    s = ("Among those detained on Saturday was Nina Baginskaya, a 73-year-old activist who has become one of the "
+         "best-known faces of the protest movement.")
+    ms = res.find(s, ctx)
+    assert [(m.text, m.actor_id, m.country, m.sector) for m in ms] == [
+        ("Nina Baginskaya", "person:nina-baginskaya", "BLR", "OPP")]
+    # the surname alone later in the story is the same person
+    assert _ids(res.find("Police took away the flag Baginskaya was carrying.", ctx))[-1] == "person:nina-baginskaya"
+    s = "Anaïs Marin, the UN's special rapporteur on Belarus, described the situation as catastrophic."
+    marin = res.find(s, ActorContext())[0]
+    assert (marin.actor_id, marin.country, marin.sector) == ("person:anais-marin", None, "IGO")
+    s = "But David Frost, director general of the British Chambers of Commerce, warned of the costs."
+    frost = res.find(s, ActorContext())[0]
+    assert (frost.actor_id, frost.country, frost.sector) == ("person:david-frost", "GBR", "BUS")

@@ -217,6 +217,7 @@ _DET_IMMEDIATE = re.compile(r"\b(?:the|this|that)\s+$", re.I)
 _DET_BEFORE = re.compile(r"\b(?:the|this|that|these|those)\s+(?:[\w-]+\s+){0,2}$", re.I)
 _POSS_GAP = re.compile(r"^(?:['’]s?)?\s+$")
 _APPOS_NAME = re.compile(rf",\s+({_NAME_WORD}(?:(?:\s|-){_NAME_WORD}){{1,3}})(?=\s*(?:,|\bsaid\b|\bsays\b|\btold\b|\bhas\b|\bwho\b|$|\.))")
+_APPOS_AFTER = re.compile(rf"(?<![\w’'-])({_NAME_WORD}(?:(?:\s|-){_NAME_WORD}){{1,3}}),\s+(?P<art>(?:a|an|the)\s+)?")
 _OF_COUNTRY = re.compile(r"\s+of\s+(?:the\s+)?([A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*){0,3})")
 
 
@@ -388,6 +389,7 @@ class ActorResolver:
                 self._remember(mention)
             i = max(nxt, i + 1)
         # remaining capitalised names that match a person of this story ("Lukashenko denies ...")
+        out = self._apposition_persons(sentence, atoms, out, ctx)
         out = self._story_surnames(sentence, out, ctx)
         return out
 
@@ -749,6 +751,63 @@ class ActorResolver:
         if a.cat in ("leader", "surname"):
             return self._person_mention(s, a, ctx)
         return None
+
+    def _apposition_persons(self, s: str, atoms: list[_Atom], out: list[ActorMention], ctx: ActorContext) -> list[ActorMention]:
+        """"Nina Baginskaya, a 73-year-old activist," / "Anaïs Marin, the UN's special rapporteur": a capitalised
+        name followed by an appositive whose head is a title or group noun is a person with that sector/country."""
+        if _is_headline(s):
+            return out
+        new = []
+        for m in _APPOS_AFTER.finditer(s):
+            st, en = m.start(1), m.end(1)
+            words = m.group(1).split()
+            while words and _norm(words[0]) in _NAME_STOP:  # "But David Frost" -> "David Frost"
+                st = s.index(words[1], st + len(words[0])) if len(words) > 1 else en
+                words = words[1:]
+            if any(o.start < en and st < o.end for o in out) or len(words) < 2:
+                continue
+            nm = self._clean_name((st, en, s[st:en]))
+            if nm is None or nm[1] != en or len(nm[2].split()) < 2:
+                continue
+            if _norm(nm[2]).split()[0] in _NAME_STOP or _norm(nm[2]) in self.d.index:
+                continue
+            # the appositive runs to the next comma/period; it must hold a title or group noun
+            app_end = m.end() + (re.search(r"[,.;:]|$", s[m.end():]).start())
+            inside = [a for a in atoms if m.end() <= a.start and a.end <= app_end]
+            heads = [a for a in inside if a.cat in ("title", "noun") and a.data and a.data[0] != ""]
+            if not heads:
+                continue
+            head = heads[0]
+            title = self.d.titles.get(_norm(head.text))
+            if not m.group("art") and (title is None or head.start != m.end()):
+                continue  # without an article only a title right after the comma: "David Frost, director general"
+            mods = [a for a in inside if a.start < head.start and a.cat in ("country", "demonym", "capital", "org")]
+            country, org_id, org_sector = (None, None, None)
+            if mods:
+                country, org_id, org_sector = self._modifier_info(mods[-1], ctx)
+            else:  # "director general of the British Chambers of Commerce"
+                after_of = [a for a in inside if a.start >= head.end and a.cat in ("country", "demonym", "org")
+                            and re.fullmatch(r"\s+of\s+(?:the\s+)?", s[head.end:a.start])]
+                if after_of:
+                    country, org_id, org_sector = self._modifier_info(after_of[0], ctx)
+                    nxt = [a for a in inside if a.start > after_of[0].start and a.cat == "noun"
+                           and re.fullmatch(r"\s*", s[after_of[0].end:a.start])]
+                    if nxt and nxt[0].data and nxt[0].data[0]:
+                        org_sector = nxt[0].data[0]
+            sector = self._sector_for(head, title, org_sector)
+            if org_id and self.d.orgs[org_id]["kind"] == "igo":
+                sector = "IGO"
+            if country is None and not org_id:
+                country = ctx.focus_country(sector)
+            p = self._person(nm[2], country, sector, title["rank"] if title else "official", ctx)
+            new.append(self._pm(p, st, en, s))
+            # the appositive's head noun is the same person: drop it as a separate actor
+            out = [o for o in out if not (o.start <= head.start and head.end <= o.end)]
+        if not new:
+            return out
+        for e in new:
+            self._remember(e)
+        return sorted(out + new, key=lambda x: x.start)
 
     def _story_surnames(self, s: str, out: list[ActorMention], ctx: ActorContext) -> list[ActorMention]:
         if not ctx.surnames:
