@@ -69,6 +69,11 @@ def test_views_exist_and_are_commented(con):
     assert set(VIEW_DOCS) <= set(views)
     for name, doc in VIEW_DOCS.items():
         assert views[name] == doc
+    cols = con.execute("SELECT table_name, column_name, comment FROM duckdb_columns() WHERE table_name LIKE 'v\\_%' ESCAPE '\\'").fetchall()
+    missing = [(t, c) for t, c, doc in cols if doc is None and t != "v_events"]
+    assert cols and missing == []  # every column of the derived views is explained
+    ev = {c: doc for t, c, doc in cols if t == "v_events"}
+    assert ev["event_day"].startswith("Event date") and ev["cluster_outlets"]
 
 
 def test_v_events_joins_story_and_actor_names(con):

@@ -53,7 +53,7 @@ GDELT_MAPPING: dict[str, str] = {
     "QuadClass": "from the PLOVER type (linking.yaml plover_quad: 1 verbal coop, 2 material coop, 3 verbal conflict, 4 material conflict)",
     "GoldsteinScale / AvgTone": "NULL (not computed)",
     "NumMentions / NumArticles / NumSources": "event_clusters.n_mentions / n_stories / n_outlets (duplicates not counted)",
-    "ActionGeo_FullName / _CountryCode / _Lat / _Long": "location of the representative mention (country as ISO3, GDELT uses FIPS 10-4)",
+    "ActionGeo_FullName / ActionGeo_CountryCode / ActionGeo_Lat / ActionGeo_Long": "location of the representative mention (country as ISO3, GDELT uses FIPS 10-4)",
     "DATEADDED": "documents.ingested_at of the representative story, YYYYMMDDHHMMSS",
     "SOURCEURL": "documents.url of the representative story, else its input path",
     "PloverType": "extra: the PLOVER event type",
@@ -75,6 +75,60 @@ ACLED_MAPPING: dict[str, str] = {
     "tags": "crowd size=N from the largest `participants` quantity",
     "n_reports / plover_type": "extra: number of stories, PLOVER type",
 }
+# descriptions of the view columns that are derived or renamed (pass-through columns keep their table's meaning)
+VIEW_COLUMN_DOCS: dict[str, dict[str, str]] = {
+    "v_events": {
+        "event_day": "Event date, else the story's publication date.",
+        "source_name": "Name of the source actor (actors.name, else as written).",
+        "target_name": "Name of the target actor (actors.name, else as written).",
+        "story_title": "Title of the story (stories.title).",
+        "outlet": "Outlet of the story (stories.outlet).",
+        "published_date": "Publication date of the story (stories.published_date).",
+        "source_uri": "Input file of the story's document (documents.source_uri).",
+        "url": "URL of the story's document, when the input had one.",
+        "cluster_mentions": "Mentions of the same real-world event (event_clusters.n_mentions).",
+        "cluster_stories": "Stories reporting the same real-world event (event_clusters.n_stories).",
+        "cluster_outlets": "Outlets reporting the same real-world event (event_clusters.n_outlets).",
+        "is_representative": "True for the mention that represents its event cluster.",
+    },
+    "v_event_timeline": {
+        "day": "Event date of the cluster, else the first publication date of its stories.",
+        "event_type": "PLOVER event type.",
+        "n_events": "Distinct real-world events (event clusters) that day.",
+        "n_asserted": "Of which asserted (not planned, threatened, negated or hypothetical).",
+        "n_mentions": "Mentions of those events.",
+        "n_stories": "Stories reporting those events (a story reporting two events counts twice).",
+        "max_outlets": "Largest number of outlets reporting one of those events.",
+    },
+    "v_sanctions": {
+        "event_cluster_id": "The sanction event (event_clusters.event_cluster_id).",
+        "event_day": "Event date, else the representative story's publication date.",
+        "sanctioning": "Who imposes (or plans/threatens) the sanctions.",
+        "source_actor_id": "actors.actor_id of the sanctioning side.",
+        "source_country": "ISO3 of the sanctioning side.",
+        "sanctioned": "Who is targeted.",
+        "target_actor_id": "actors.actor_id of the targeted side.",
+        "target_country": "ISO3 of the targeted side.",
+        "measure": "Measures named in the mentions (linking.yaml sanction_measures), else the event mode or trigger.",
+        "n_targets": "Number of targeted people/entities (largest `targets` quantity among the mentions).",
+        "status": "imposed / planned / threatened / not imposed / hypothetical (from factuality).",
+        "n_mentions": "Mentions of the sanction event.",
+        "n_stories": "Stories reporting it (duplicates count once).",
+        "n_outlets": "Outlets reporting it.",
+        "representative_evidence": "The sentence that best describes it.",
+    },
+}
+
+
+def _mapping_docs(mapping: dict[str, str]) -> dict[str, str]:
+    out = {}
+    for key, doc in mapping.items():
+        if key.startswith("("):
+            continue
+        for col in key.split(" / "):
+            out[col.strip()] = doc
+    return out
+
 
 def _q(text: str) -> str:
     """SQL string literal."""
@@ -266,6 +320,12 @@ ORDER BY event_date NULLS LAST, event_id_cnty
                       ("v_gdelt_events", v_gdelt), ("v_acled_events", v_acled)):
         out.append(sql.strip())
         out.append(f"COMMENT ON VIEW {name} IS {_q(VIEW_DOCS[name])}")
+    col_docs = dict(VIEW_COLUMN_DOCS)
+    col_docs["v_gdelt_events"] = _mapping_docs(GDELT_MAPPING)
+    col_docs["v_acled_events"] = _mapping_docs(ACLED_MAPPING)
+    for view, cols in col_docs.items():
+        for col, doc in cols.items():
+            out.append(f"COMMENT ON COLUMN {view}.{_ident(col)} IS {_q(doc)}")
     return out
 
 
