@@ -94,6 +94,29 @@ def main() -> None:
             f"into more than one story, {n_spans} removed spans ({dict(bbc_rules)}); clean stage core "
             f"{dt_bbc:.2f} s ({len(texts) / dt_bbc:.0f} docs/s, one process).", ""]
 
+    # 3b. the stage as the asset runs it: documents frame -> frames -> pandera validation -> offset check
+    import polars as pl
+
+    from pipelines.core.clean import check_offsets, stories_and_spans
+    from pipelines.core.ids import stable_id
+    from schemas.removed_spans import RemovedSpans
+    from schemas.stories import CleanStories
+
+    docs = pl.DataFrame({"doc_id": [stable_id("doc", i) for i in range(len(texts))],
+                         "source_uri": [str(i) for i in range(len(texts))], "raw_text": texts,
+                         "title": [None] * len(texts), "published_at": [None] * len(texts)},
+                        schema_overrides={"title": pl.Utf8, "published_at": pl.Datetime})
+    t0 = time.perf_counter()
+    st_df, sp_df = stories_and_spans(docs)
+    t1 = time.perf_counter()
+    CleanStories.validate(st_df, lazy=True)
+    RemovedSpans.validate(sp_df, lazy=True)
+    t2 = time.perf_counter()
+    bad = check_offsets(st_df, sp_df, docs)
+    t3 = time.perf_counter()
+    out += [f"Whole stage on the BBC documents frame: segmentation+frames {t1 - t0:.2f} s, pandera validation "
+            f"{t2 - t1:.2f} s, offset check {t3 - t2:.2f} s (total {t3 - t0:.2f} s; {len(bad)} offset violations).", ""]
+
     # 4. news-cluster: what each rule removed
     recs = []
     for p in sorted(NEWS.glob("*.json")):

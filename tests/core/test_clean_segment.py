@@ -77,6 +77,14 @@ def test_seed_texts_have_no_furniture_and_the_audit_is_exact(seeds):
         assert all(c or ch.isspace() for c, ch in zip(covered, raw))
 
 
+def test_seed_captions_marked_by_the_page_are_removed_even_with_reported_speech(seeds):
+    npr = seeds["001"][1][1]["text"]
+    assert "seen in a Moscow cafe in 2017" not in npr and "shown here with husband" not in npr
+    assert "Her husband’s troubles began as he walked to a local market" in npr
+    afp = seeds["002"][1]
+    assert not any("/ AFP" in s["text"] or "Ogbonnaya Onu" in s["text"] for s in afp)
+
+
 def test_seed_stubs_stay_stories_with_few_words(seeds):
     stubs = [s for s in seeds["001"][1] if s["n_words"] < 40]
     assert len(stubs) == 3  # the Guardian teaser and two video stubs

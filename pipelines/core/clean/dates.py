@@ -17,6 +17,7 @@ _DATE_RES = [
 ]
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _WEEKDAY_RE = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?:'s|’s)?\b")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+|\n")
 
 SOURCES = ("metadata", "explicit", "inferred", "none")
@@ -47,13 +48,15 @@ def infer_date(body: str, exclude: re.Pattern | None = None) -> dt.date | None:
     Sentences matching `exclude` (file-photo captions and the like) are ignored. Without an agreeing weekday
     reference the date is not trusted (the body may only mention an earlier event): returns None.
     """
-    sentences = [s for s in _SENT_SPLIT.split(body) if s and not (exclude and exclude.search(s))]
-    kept = "\n".join(sentences)
-    dates = find_dates(kept)
+    if exclude is not None and exclude.search(body):
+        body = "\n".join(s for s in _SENT_SPLIT.split(body) if s and not exclude.search(s))
+    weekdays = {m.group(1).lower() for m in _WEEKDAY_RE.finditer(body)}
+    if not weekdays or not _YEAR.search(body):
+        return None
+    dates = find_dates(body)
     if not dates:
         return None
     latest = max(dates)
-    weekdays = {m.group(1).lower() for m in _WEEKDAY_RE.finditer(kept)}
     if _WEEKDAYS[latest.weekday()] in weekdays:
         return latest
     return None

@@ -33,6 +33,7 @@ _ELLIPSIS_END = re.compile(r"(?:\.\.\.|…)[\"”’']?$")
 _STRUCTURED_CREDIT = re.compile(r"\S\s*[/|]\s*\S|\bvia\b")
 _REPORTED_SPEECH = re.compile(r"\b(?:said|says|told|tells|claims?|claimed|according to|insists?|added|wrote)\b")
 _CREDIT_VIA = re.compile(r"\S/\S.*\bvia\b|\bvia\s+(?:Getty|AP|Reuters|AFP|Storyful|Twitter|Instagram|Facebook|YouTube)\b")
+_NON_LETTERS = re.compile(r"[\W\d_]+")
 _WORD4 = re.compile(r"[^\W\d_][\w’'-]{3,}")
 _SUFFIX_SPLIT = re.compile(r"^(?P<head>.*?\S)(?:\s*[–—|]\s*|\s+-\s*|\s*-\s+)(?P<suffix>[^–—|]{2,60})$")
 
@@ -69,7 +70,7 @@ class Segmenter:
         t = ln.text
         if ln.kind != "content" or ln.words > self.h["max_words"] or len(t) > self.h["max_chars"]:
             return False
-        if sum(c.isalpha() for c in t) < self.h["min_letters"]:
+        if len(_NON_LETTERS.sub("", t)) < self.h["min_letters"]:
             return False
         if self.r.subhead.match(t) or _INNER_SENTENCE.search(t):
             return False
@@ -148,9 +149,11 @@ class Segmenter:
                 prev = lines[k - 1] if k > 0 else None
                 nxt = lines[k + 1] if k + 1 < n else None
                 if ln.rule == "caption_toggle":
-                    for nb in (prev, nxt):
-                        if nb is not None and nb.kind == "content" and nb.words <= 10 and not _SENT_END.search(nb.text):
-                            nb.kind, nb.rule = "furn", "photo_credit"
+                    # NPR layout: "<credit>" / "hide caption" / "toggle caption" / "<credit>"
+                    low = ln.text.lower()
+                    nb = prev if low == "hide caption" else nxt if low == "toggle caption" else None
+                    if nb is not None and nb.kind == "content" and nb.words <= 10 and not _SENT_END.search(nb.text):
+                        nb.kind, nb.rule = "furn", "photo_credit"
                 elif ln.rule == "image_caption" and _CAPTION_MARKER.fullmatch(ln.text):
                     if nxt is not None and nxt.kind == "content" and nxt.words <= 60:
                         nxt.kind, nxt.rule = "furn", "photo_caption"
@@ -167,10 +170,12 @@ class Segmenter:
         """Is `cand`, directly above the credit line `credit`, that photo's caption? Only when the credit is
         structured ("Name/Agency", "Name | Agency", or a credit above "hide caption"), the candidate is not
         quoted speech or reported speech, and it is caption-sized. A doubtful line stays in the story."""
-        structured = bool(_STRUCTURED_CREDIT.search(credit.text)) or (
-            after is not None and after.kind == "furn" and after.rule == "caption_toggle")
+        toggled = after is not None and after.kind == "furn" and after.rule == "caption_toggle"
+        structured = toggled or bool(_STRUCTURED_CREDIT.search(credit.text))
         if not structured or not (4 <= cand.words <= self.caption_max_words):
             return False
+        if toggled:  # "<caption>" / "<credit>" / "hide caption": the page itself marks it as a caption
+            return True
         return not (cand.text[0] in "\"“‘'" or _REPORTED_SPEECH.search(cand.text))
 
     def _repeats(self, lines: list[Line]) -> None:

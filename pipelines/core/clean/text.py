@@ -11,10 +11,17 @@ _SPACE = re.compile(r"[\s\x00-\x08\x0b-\x1f\x7f-\x9f\u1680\u2000-\u200a\u2028\u2
 _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")  # control characters str.split() keeps
+
+
 def normalize_line(s: str) -> str:
-    """One line: drop invisible characters, NFC, collapse whitespace runs to one space, strip."""
-    s = unicodedata.normalize("NFC", _INVISIBLE.sub("", s))
-    return _SPACE.sub(" ", s).strip()
+    """One line: drop invisible characters, NFC, turn control characters into spaces, collapse whitespace runs
+    (every Unicode space, NBSP included) to one space, strip."""
+    if not s.isascii():
+        s = unicodedata.normalize("NFC", _INVISIBLE.sub("", s))
+    if not s.isprintable():
+        s = _CONTROL.sub(" ", s)
+    return " ".join(s.split())
 
 
 def normalize_text(s: str) -> str:
