@@ -201,3 +201,28 @@ def test_name_followed_by_an_appositive_title_is_a_person(res):
     s = "But David Frost, director general of the British Chambers of Commerce, warned of the costs."
     frost = res.find(s, ActorContext())[0]
     assert (frost.actor_id, frost.country, frost.sector) == ("person:david-frost", "GBR", "BUS")
+
+
+def test_actors_table_of_the_seeds_passes_the_actors_schema():
+    import re
+
+    import polars as pl
+
+    from schemas.actors import Actors
+
+    r = ActorResolver()
+    seeds = sorted((Path(__file__).resolve().parents[2] / "seeds").glob("*.txt"))
+    assert seeds
+    for f in seeds:
+        text = f.read_text(encoding="utf-8")
+        ctx = ActorContext(story_text=text)
+        for line in text.split("\n"):
+            for s in re.split(r"(?<=[.!?])\s+", line):
+                for m in r.find(s, ctx):
+                    assert s[m.start:m.end] == m.text
+                    assert m.kind in ("person", "org", "country", "group", "igo")
+    rows = r.actors_table()
+    df = pl.DataFrame(rows, schema={"actor_id": pl.Utf8, "name": pl.Utf8, "country": pl.Utf8, "sector": pl.Utf8,
+                                    "aliases": pl.List(pl.Utf8)})
+    assert df.height > 40
+    Actors.validate(df, lazy=True)  # raises on any bad id, country, sector or id/column mismatch

@@ -579,7 +579,7 @@ class ActorResolver:
                 person = self._leader_person(b.data[0], ctx) if b.cat == "leader" else self._person(b.text, None, None, "other", ctx)
                 end = b.end
                 k += 1
-            elif title is not None or last.text[:1].isupper():
+            elif title is not None:
                 nm = self._take_name(s, last.end)
                 if nm is None:
                     am = _APPOS_NAME.match(s, last.end) if title is not None else None
@@ -670,8 +670,8 @@ class ActorResolver:
                 return org_sector or "GOV"
             return sec
         if last.cat == "noun":
-            return last.data[0]
-        return org_sector
+            return last.data[0] or None
+        return org_sector or None
 
     def _country_of(self, text: str) -> str | None:
         for ent in self.d.index.get(_norm(text), []):
