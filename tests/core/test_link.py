@@ -249,6 +249,21 @@ def test_blocking_scales_linearly_in_candidates():
     assert (j["source_actor_id"] == j["source_actor_id_right"]).all()
 
 
+def test_broad_sector_codes_identify_nobody():
+    """USA:BUS (some US company) on one side and the same country on the other is not one event."""
+    stories = [story("s0", "A", D(2017, 12, 26)), story("s1", "B", D(2017, 12, 27))]
+    ms = [
+        mention("s0", "All Nippon Airways flight 175 returned to US soil.", "SUPPORT", src="USA:BUS", src_c="USA",
+                tgt="USA", tgt_c="USA", date=D(2017, 12, 26)),
+        mention("s1", "An airline manager apologized to the players.", "SUPPORT", src="USA:BUS", src_c="USA",
+                tgt="person:joshua-freed", tgt_c="USA", date=D(2017, 12, 27)),
+    ]
+    out, _ = link_events(*frames(ms, stories))
+    assert out["event_cluster_id"].n_unique() == 2
+    out, _ = link_events(*frames(ms, stories), rules=dict(load_rules(), broad_sectors=[]))
+    assert out["event_cluster_id"].n_unique() == 1  # the same rows link once BUS counts as a narrow sector
+
+
 def test_country_only_agreement_is_not_enough():
     """Two domestic US stories on the same day with only 'USA' on both sides are not the same event."""
     stories = [story("s0", "A", D(2018, 2, 5)), story("s1", "B", D(2018, 2, 5))]
@@ -267,12 +282,13 @@ def test_shared_terms_let_undated_mentions_link():
     a = "Russia strongly condemned the latest missile launch over Hokkaido by Pyongyang."
     b = "Moscow condemned the launch of the missile that flew over Hokkaido, Pyongyang's 15th test this year."
     c = "Russia condemned North Korea again."
+    strict = dict(load_rules(), min_link_score_undated=4)
     ms = [mention("s0", a, "ACCUSE", src="RUS:GOV", src_c="RUS", tgt="PRK", tgt_c="PRK"),
           mention("s1", b, "ACCUSE", src="RUS:GOV", src_c="RUS", tgt="PRK", tgt_c="PRK")]
-    out, _ = link_events(*frames(ms, stories))
+    out, _ = link_events(*frames(ms, stories), rules=strict)
     assert out["event_cluster_id"].n_unique() == 1          # 2 (RUS:GOV) + 1 (PRK) + 1 (hokkaido, pyongyang)
     ms[1] = mention("s1", c, "ACCUSE", src="RUS:GOV", src_c="RUS", tgt="PRK", tgt_c="PRK")
-    out, _ = link_events(*frames(ms, stories))
+    out, _ = link_events(*frames(ms, stories), rules=strict)
     assert out["event_cluster_id"].n_unique() == 2          # undated, no shared terms: 3 < 4
 
 

@@ -167,7 +167,7 @@ def _side(a_id, a_cty, b_id, b_cty, generic) -> int:
     if a_id is not None and a_id == b_id:
         if not generic(a_id):
             return 3
-        return 2 if ":" in a_id else 1  # country+sector code vs a bare country code
+        return 2 if generic.narrow(a_id) else 1  # e.g. BLR:GOV vs USA:BUS or a bare country code
     if a_cty is not None and b_cty is not None:
         return 1 if a_cty == b_cty else -1
     if a_id is not None and b_id is not None:
@@ -175,14 +175,29 @@ def _side(a_id, a_cty, b_id, b_cty, generic) -> int:
     return 0
 
 
-def _generic_predicate(rules: dict):
-    pat = re.compile(rules.get("generic_actor_id_pattern") or r"^[A-Z]{3}(:[A-Z]{3})?$")
-    listed = frozenset(rules.get("generic_actor_ids") or [])
-    return lambda actor_id: actor_id in listed or bool(pat.match(actor_id))
+class _Generic:
+    """Is an actor id generic (a country or country+sector code, not a particular actor)? And is a generic id
+    narrow enough to count as agreement level 2 (country + a sector not in `broad_sectors`)?"""
+
+    def __init__(self, rules: dict):
+        self.pat = re.compile(rules.get("generic_actor_id_pattern") or r"^[A-Z]{3}(:[A-Z]{3})?$")
+        self.listed = frozenset(rules.get("generic_actor_ids") or [])
+        self.broad = frozenset(rules.get("broad_sectors") or [])
+
+    def __call__(self, actor_id: str) -> bool:
+        return actor_id in self.listed or bool(self.pat.match(actor_id))
+
+    def narrow(self, actor_id: str) -> bool:
+        _, sep, sector = actor_id.partition(":")
+        return bool(sep) and sector not in self.broad
+
+
+def _generic_predicate(rules: dict) -> _Generic:
+    return _Generic(rules)
 
 
 _CAP = re.compile(r"(?<![\w'’])([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)")
-_NUM = re.compile(r"(?<![\w.,])(\d{2,}(?:[.,]\d+)*)(?![\w])")
+_NUM = re.compile(r"(?<![\w.,:])(\d{2,}(?:[.,]\d+)*)(?![\w:])")
 
 
 def key_terms(evidence: str | None, exclude: tuple = (), stop: frozenset = frozenset()) -> frozenset:
@@ -314,6 +329,8 @@ def _match(m: _Mention, c: _Cluster, window: int, symmetric: bool, rules: dict, 
             continue
         if (s1 > 0) + (s2 > 0) < int(rules.get("min_actor_agreements", 1)):
             continue
+        if max(s1, s2) < int(rules.get("min_best_side", 2)):
+            continue  # the same countries alone (e.g. ISR -> PSE) do not identify one event
         score = s1 + s2 + (1 if m.loc_cty is not None and m.loc_cty == c.loc_cty else 0)
         if len(m.terms & c.terms) >= int(rules.get("min_shared_terms", 2)):
             score += 1
