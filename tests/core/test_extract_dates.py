@@ -108,3 +108,11 @@ def test_near_future_date_in_unmarked_sentence_is_not_pushed_a_year_back():
     assert d is None and prec == "none"
     # far enough ahead in the calendar: last year's date ("the Aug. 9 election" read in February)
     assert resolve_date("Protests followed the Aug. 9 election.", date(2021, 2, 1))[0] == date(2020, 8, 9)
+
+
+def test_ago_and_weekend():
+    assert resolve_date("Police detained him two days ago.", PUB) == (date(2020, 10, 1), "day", "two days ago")
+    assert resolve_date("It happened three weeks ago.", PUB)[:2] == (date(2020, 9, 12), "week")
+    assert resolve_date("The council was formed a month ago.", PUB)[:2] == (date(2020, 9, 1), "month")
+    # published on a Tuesday: "at the weekend" is the Saturday before
+    assert resolve_date("Protests at the weekend drew thousands.", date(2020, 9, 22))[:2] == (date(2020, 9, 19), "week")

@@ -66,3 +66,9 @@ def test_us_state_beats_small_foreign_namesake_but_capital_beats_state():
     assert find_place("She stayed behind in Virginia to prepare the move.").country == "USA"
     w = find_place("Lithuania's foreign minister visited Washington this week.")
     assert w.name == "Washington" and w.latitude == pytest.approx(38.9, abs=0.1)
+
+
+def test_all_caps_dateline_is_a_place():
+    p = find_place("MINSK • Belarus said yesterday it was introducing counter-sanctions on the European Union.")
+    assert (p.name, p.country, p.start) == ("Minsk", "BLR", 0)
+    assert find_place("LONDON (Reuters) - Shares fell on Monday.").name == "London"

@@ -16,6 +16,8 @@ Rules (documented, deterministic):
   near-future reference and is left unresolved (never moved a year back, never after `published`). With
   future=True a date more than a month before `published` moves one year on.
 - "in September" -> month precision; "in 2016" -> year precision.
+- "two days ago" -> published - 2 (day); "three weeks ago" -> week; "a month ago" -> 1st of that month (month);
+  "at the weekend" -> the Saturday on or before publication (week precision).
 - Without a publication date only expressions carrying their own year resolve; others give (None, "none", text).
 - Several mentions: a day-precise one wins over week/month/year; among equals, an adverbial one
   ("on Oct. 2", "yesterday") beats an attributive one ("the Aug 9 election"); then the first in the sentence.
@@ -53,7 +55,11 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("weekday", re.compile(rf"(?<![Ee]very )(?<![Ee]ach )\b(?P<wd>{_WD})\b(?!s\b)")),
     ("rel_week", re.compile(r"\b(?P<which>[Ll]ast|[Tt]his|[Nn]ext|[Pp]revious)\s+(?P<unit>week(?:end)?|month|year)\b")),
     ("rel_week", re.compile(r"\b[Ee]arlier\s+(?P<which>this)\s+(?P<unit>week|month|year)\b")),
+    ("ago", re.compile(r"\b(?P<n>an?|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+(?P<unit>days?|weeks?|months?|years?)\s+ago\b", re.I)),
+    ("weekend", re.compile(r"\b(?:at|over)\s+the\s+weekend\b", re.I)),
 ]
+_SMALL = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+          "nine": 9, "ten": 10}
 
 _ADVERBIAL_BEFORE = re.compile(r"(?:\b(?:on|since|from|by|until|till|to|in|at|of|during|late|early|earlier|later)\s*|,\s*)$", re.I)
 _ATTRIBUTIVE_BEFORE = re.compile(r"(?:\b(?:the|a|an|its|his|her|their)|['’]s)\s*$", re.I)
@@ -65,7 +71,7 @@ _RULE_KEYS = {
     "month_day_year": _MONTH_KEYS, "day_month_year": _MONTH_KEYS, "month_day": _MONTH_KEYS, "day_month": _MONTH_KEYS,
     "month_year": _MONTH_KEYS, "in_month": _MONTH_KEYS, "in_year": ("in ", "during "),
     "yesterday": ("yesterday", "last night"), "today": ("today", "tonight", "this "), "tomorrow": ("tomorrow",),
-    "weekday": ("day",), "rel_week": ("week", "month", "year"),
+    "weekday": ("day",), "rel_week": ("week", "month", "year"), "ago": (" ago",), "weekend": ("weekend",),
 }
 _NEEDS_DIGIT = {"month_day_year", "day_month_year", "month_day", "day_month", "month_year", "in_year"}
 
@@ -167,6 +173,26 @@ def _resolve_one(name: str, m: re.Match[str], published: date | None, future: bo
             return (published + timedelta(days=delta), "day")
         delta = (published.weekday() - wd) % 7
         return (published - timedelta(days=delta), "day")
+    if name == "ago":
+        k = int(g["n"]) if g["n"].isdigit() else _SMALL[g["n"].lower()]
+        unit = g["unit"].lower().rstrip("s")
+        if unit == "day":
+            return (published - timedelta(days=k), "day")
+        if unit == "week":
+            return (published - timedelta(weeks=k), "week")
+        if unit == "month":
+            y, mo = published.year, published.month - k
+            while mo <= 0:
+                y, mo = y - 1, mo + 12
+            return (date(y, mo, 1), "month")
+        return (date(published.year - k, 1, 1), "year")
+    if name == "weekend":
+        # "at the weekend": the last Saturday on or before publication (next one when future)
+        delta = (published.weekday() - 5) % 7
+        sat = published - timedelta(days=delta)
+        if future and sat < published:
+            sat += timedelta(days=7)
+        return (sat, "week")
     if name == "rel_week":
         which = g["which"].lower()
         unit = g["unit"].lower()

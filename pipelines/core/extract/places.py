@@ -54,6 +54,7 @@ _LOCATIVE = re.compile(
 )
 
 
+_DATELINE = re.compile(r"^\W*(?:date\s+\S+\s+)?([A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,2})\s*(?:,|\(|—|–|-|•|:)")
 _METONYM_AFTER = re.compile(
     r"^(?:['’]s?\s+\w+\s+)?\s*(?:said|says|say|has|have|had|will|would|is|was|announced|accused|denied|"
     r"rejected|warned|threatened|imposed|refused|wants|insisted|urged|called|responded|retaliated)\b")
@@ -148,12 +149,19 @@ def find_places(sentence: str, rules_dir: Path | None = None) -> list[tuple[Plac
                 found.append(hit)
             else:
                 i += 1
+    # an all-caps dateline at the start ("MINSK •", "LONDON (Reuters) -", "KYIV, Ukraine —") is a locative cue
+    dm = _DATELINE.match(sentence)
+    if dm:
+        core = dm.group(1).strip()
+        entries = [e for form, e in gaz.get(core.lower(), ()) if form.upper() == core]
+        if entries and not any(st < dm.end(1) for st, _e, _x in found):
+            found.insert(0, (dm.start(1), dm.start(1) + len(core), entries))
     countries_here = {e.country for _s, _e, ents in found for e in ents if e.is_country}
     out = []
     prev_loc_end = None
     for s, e, entries in found:
         best = _pick(entries, countries_here)
-        locative = bool(_LOCATIVE.search(sentence[max(0, s - 40):s]))
+        locative = bool(_LOCATIVE.search(sentence[max(0, s - 40):s])) or (dm is not None and s == dm.start(1))
         # coordination keeps the locative cue: "in Minsk, Grodno and Brest"
         if not locative and prev_loc_end is not None and re.fullmatch(r"\s*(?:,|and|or|,\s*and)\s*", sentence[prev_loc_end:s]):
             locative = True
