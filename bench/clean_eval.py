@@ -136,7 +136,24 @@ def main() -> None:
             per_rule[s["rule"]] += 1
             if len(samples[s["rule"]]) < args.samples:
                 samples[s["rule"]].append(s["text"].replace("\n", " ")[:160])
-    out += ["## news-cluster (real scraped furniture)", "",
+    # publication dates with the metadata hidden: how often explicit/inferred dates agree with date_publish
+    import datetime as _dt
+    agree = {"explicit": [0, 0], "inferred": [0, 0]}
+    n_dated = 0
+    for name, text, title, date in recs:
+        if date in (None, "None"):
+            continue
+        n_dated += 1
+        truth = _dt.date.fromisoformat(str(date)[:10])
+        stories, _ = segment_document(text, title=title)
+        if stories and stories[0]["published_date_source"] in agree:
+            a = agree[stories[0]["published_date_source"]]
+            a[1] += 1
+            a[0] += abs((stories[0]["published_date"] - truth).days) <= 1
+    date_line = (f"Publication dates with the record's metadata hidden ({n_dated} records with date_publish): "
+                 + ", ".join(f"{k} {v[1]} ({v[0]} within 1 day of date_publish)" for k, v in agree.items())
+                 + f", none {n_dated - sum(v[1] for v in agree.values())}.")
+    out += ["## news-cluster (real scraped furniture)", "", date_line, "",
             f"{len(recs)} articles; {n_multi} split into more than one story; words {n_words_before} -> "
             f"{n_words_after} ({100 * (1 - n_words_after / max(1, n_words_before)):.1f} % removed).", "",
             "| rule | removed spans |", "|---|---|"]

@@ -179,6 +179,10 @@ def test_publication_date_precedence_and_inference():
     # a date whose weekday nobody mentions is not trusted
     st = segment_document("Headline here\n\nThe law was adopted on March 3, 2019 after a long debate.\n")[0][0]
     assert (st["published_date"], st["published_date_source"]) == (None, "none")
+    # a later year in the text means the latest full date is an old event, not the news day
+    st = segment_document("Headline here\n\nThe vote of Monday, September 21, 2020 was annulled.\n\n"
+                          "A new vote is planned for 2022, officials said on Monday.\n")[0][0]
+    assert (st["published_date"], st["published_date_source"]) == (None, "none")
     # never from a file photo caption
     st = segment_document("Headline here\n\nFILE PHOTO: The square on Monday, June 1, 2015. John Doe / AFP\n\n"
                           "Crowds gathered again on Monday in the square.\n")[0][0]

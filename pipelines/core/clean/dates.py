@@ -43,7 +43,8 @@ def find_dates(text: str) -> list[dt.date]:
 
 
 def infer_date(body: str, exclude: re.Pattern | None = None) -> dt.date | None:
-    """The latest full date in the body when the body also refers to that date's weekday ("on Monday").
+    """The latest full date in the body when the body also refers to that date's weekday ("on Monday") and
+    mentions no later year.
 
     Sentences matching `exclude` (file-photo captions and the like) are ignored. Without an agreeing weekday
     reference the date is not trusted (the body may only mention an earlier event): returns None.
@@ -57,6 +58,8 @@ def infer_date(body: str, exclude: re.Pattern | None = None) -> dt.date | None:
     if not dates:
         return None
     latest = max(dates)
+    if max(int(y) for y in _YEAR.findall(body)) > latest.year:
+        return None  # the text knows a later year: the latest full date is not the news day
     if _WEEKDAYS[latest.weekday()] in weekdays:
         return latest
     return None
