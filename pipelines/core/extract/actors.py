@@ -74,7 +74,8 @@ DOMESTIC_SECTORS = {"COP", "OPP", "CVL", "MIL", "REB", "MED", "LAB", "EDU", "JUD
 class ActorContext:
     """Per-story state for coreference-lite. Create one per story: ActorContext(), or
     ActorContext(story_text=text) to let unnamed domestic groups ("riot police", "protesters") take the country
-    where the story happens (most frequent country of the story's locative places: "in Minsk", "of Belarus")."""
+    where the story happens (most frequent country of the story's locative places: "in Minsk", "of Belarus").
+    Without story_text the same focus is learnt from the locative places of the sentences seen so far."""
 
     default_country: str | None = None
     story_text: str | None = None
@@ -86,12 +87,17 @@ class ActorContext:
 
     place_counts: Counter | None = None
 
+    seen_places: Counter = field(default_factory=Counter)  # locative places of the sentences seen so far
+
     def focus_country(self, sector: str | None = None) -> str | None:
-        if sector in DOMESTIC_SECTORS and self.story_text:
-            if self.place_counts is None:
-                self.place_counts = _place_focus(self.story_text)
-            if self.place_counts:
-                return self.place_counts.most_common(1)[0][0]
+        if sector in DOMESTIC_SECTORS:
+            if self.story_text:
+                if self.place_counts is None:
+                    self.place_counts = _place_focus(self.story_text)
+                if self.place_counts:
+                    return self.place_counts.most_common(1)[0][0]
+            elif self.seen_places:
+                return self.seen_places.most_common(1)[0][0]
         if self.country_counts:
             return self.country_counts.most_common(1)[0][0]
         return self.default_country
@@ -364,6 +370,13 @@ class ActorResolver:
     def find(self, sentence: str, context: ActorContext | None = None) -> list[ActorMention]:
         ctx = context if context is not None else ActorContext()
         atoms = self.d.atoms(sentence)
+        if ctx.story_text is None and any(a.cat in ("country", "capital", "demonym") for a in atoms):
+            # without the whole story, learn where it happens from the sentences seen so far (incl. this one)
+            from pipelines.core.extract.places import find_places
+
+            for p, locative in find_places(sentence):
+                if locative and p.country:
+                    ctx.seen_places[p.country] += 1
         # countries named anywhere in the sentence count for the story's focus (incl. "in Minsk")
         for a in atoms:
             if a.cat in ("country", "demonym", "capital"):
