@@ -26,7 +26,7 @@ class DedupConfig:
     version_min_shingles: int = 20
     version_min_ratio: float = 0.20
     canonical_min_gain: float = 0.05
-    chunk_size: int = 20000
+    chunk_size: int = 4096
 
     def __post_init__(self) -> None:
         if self.bands * self.rows_per_band > self.num_perm:

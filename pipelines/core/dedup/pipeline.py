@@ -52,9 +52,16 @@ def _check_index(index: pl.DataFrame | None, scheme: str) -> pl.DataFrame:
     return index.select(list(INDEX_SCHEMA)).cast(INDEX_SCHEMA)
 
 
-def _store(shingles: pl.Series, rows: np.ndarray) -> ShingleStore:
+def _store(parts: list[pl.Series], rows: np.ndarray) -> ShingleStore:
+    """Shingle sets of the given global row numbers; rows number the concatenation of `parts` (old, new), which
+    are gathered from separately so the index is never copied whole."""
     rows = np.unique(rows)
-    sub = shingles.gather(rows)
+    subs, base = [], 0
+    for part in parts:
+        mine = rows[(rows >= base) & (rows < base + len(part))] - base
+        subs.append(part.gather(mine))
+        base += len(part)
+    sub = pl.concat(subs)
     lens = sub.list.len().to_numpy().astype(np.int64)
     flat = sub.explode().drop_nulls().to_numpy().astype(np.uint64)
     offsets = np.concatenate(([0], np.cumsum(lens)))
@@ -100,7 +107,7 @@ def dedup_stories(stories: pl.DataFrame, index: pl.DataFrame | None = None,
     U = pl.concat([old.select(core), sig.select(core)]).with_row_index("row")
     is_new = np.concatenate([np.zeros(n_old, bool), np.ones(n_new, bool)])
     U = U.with_columns(pl.Series("new", is_new))
-    shingles = pl.concat([old["shingles"], sig["shingles"]]).rechunk()
+    shingles = [old["shingles"], sig["shingles"]]
     rank = U["story_id"].rank("ordinal").to_numpy().astype(np.int64)
     norm_hash = U["norm_hash"].to_numpy()
 
@@ -216,11 +223,14 @@ def dedup_stories(stories: pl.DataFrame, index: pl.DataFrame | None = None,
     cluster_cols = list(CLUSTER_SCHEMA)
     kept = old.filter(~pl.col("story_id").is_in(upd_ids))
     changed = old.filter(pl.col("story_id").is_in(upd_ids)).drop(cluster_cols).join(upd, on="story_id")
-    added = sig.with_columns(pl.lit(scheme).alias("scheme")).join(upd, on="story_id")
-    new_index = pl.concat([kept, changed.select(list(INDEX_SCHEMA)), added.select(list(INDEX_SCHEMA))],
-                          how="vertical").cast(INDEX_SCHEMA).sort("story_id")
+    added = sig.with_columns(pl.lit(scheme).alias("scheme")).join(upd, on="story_id", how="left",
+                                                                   maintain_order="left")
+    del sig, shingles
+    # row order: the previous index, then new stories in input order (deterministic; no full-index sort copy)
+    new_index = pl.concat([kept, changed.select(list(INDEX_SCHEMA)).cast(INDEX_SCHEMA),
+                           added.select(list(INDEX_SCHEMA)).cast(INDEX_SCHEMA)], how="vertical", rechunk=False)
     assignments = new_index.select("story_id", "cluster_id", "is_canonical")
-    duplicates = new_index.filter(~pl.col("is_canonical")).select(DUPLICATE_COLUMNS)
+    duplicates = new_index.filter(~pl.col("is_canonical")).select(DUPLICATE_COLUMNS).sort("story_id")
     t["end"] = time.perf_counter()
     stats = {
         "n_input": stories.height, "n_new": n_new - reuse.height, "n_reclustered": reuse.height,

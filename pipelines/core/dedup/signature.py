@@ -150,7 +150,7 @@ def compute_signatures(stories: pl.DataFrame, cfg: DedupConfig) -> pl.DataFrame:
         parts.append(_signatures_chunk(stories.slice(start, size), cfg))
     if not parts:
         return empty_signatures()
-    return pl.concat(parts, how="vertical")
+    return pl.concat(parts, how="vertical", rechunk=False)
 
 
 def _signatures_chunk(chunk: pl.DataFrame, cfg: DedupConfig) -> pl.DataFrame:
