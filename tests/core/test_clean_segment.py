@@ -215,3 +215,22 @@ def test_news_cluster_real_furniture_is_removed():
             assert not re.search(r"(?m)^Image copyright", st["text"])
     assert n_docs == 383 and n_multi == 0
     assert {"photo_caption", "caption_toggle", "copyright_footer", "advertisement", "related_link", "dateline"} <= rules
+
+
+@pytest.mark.parametrize("first", [
+    "Published reports say the minister resigned on Friday after the vote.",
+    "Posted guards stood at every gate.",
+    "By Tuesday the talks had collapsed.",
+    "Paris, London and Berlin agreed on the plan.",
+])
+def test_first_body_line_under_a_title_is_kept(first):
+    text = _clean("Talks Collapse In Geneva\n\n" + first + "\n\n" + BODY)
+    assert text.startswith(first)
+
+
+@pytest.mark.parametrize("header", ["Xinhua | Updated: 2017-09-15 17:52", "By Jane Doe", "News / World",
+                                    "European Union, Science and technology, Trade"])
+def test_header_lines_under_a_title_are_removed(header):
+    stories, spans = segment_document("Talks Collapse In Geneva\n" + header + "\n" + BODY)
+    assert stories[0]["title"] == "Talks Collapse In Geneva"
+    assert header not in stories[0]["text"] and any(sp["text"] == header for sp in spans)

@@ -293,7 +293,7 @@ class Segmenter:
         while pos < len(idx) - 1:
             ln = lines[idx[pos]]
             rule = self._header_rule(ln.text)
-            if rule is None or self.headline_like(ln) and rule == "byline":
+            if rule is None:
                 break
             if rule == "dated_header" and explicit_date is None:
                 ds = find_dates(ln.text)
@@ -338,7 +338,8 @@ class Segmenter:
             else:
                 after = lines[k + 1]  # next non-blank line of any kind
                 has_suffix = self.split_title(cand_text)[2]
-                is_title = after.gap >= 1 or after.kind != "content" or has_suffix or reading_prefix
+                is_title = (after.gap >= 1 or after.kind != "content" or has_suffix or reading_prefix
+                            or self._header_rule(after.text) is not None or self.tag_line(after.text))
         if is_first and not is_title and meta_title and cand_text == meta_title and len(idx) > pos + 1:
             is_title = True
         if is_title:
