@@ -60,7 +60,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def train(rows: list[tuple[str, tuple[int, int] | None]], labels: list[str], *, l2: float = 1e-3,
+def train(rows: list[tuple[str, tuple[int, int] | None]], labels: list[str], *, l2: float = 3e-6,
           use_rules: bool = True, n_features: int = N_FEATURES, maxiter: int = 300) -> "EventClassifier":
     """Fit softmax regression (L-BFGS, L2 penalty) on (sentence, between-span) rows."""
     from scipy import sparse

@@ -122,6 +122,7 @@ def load_rules(rules_dir: str = str(RULES_DIR)) -> tuple[list[Rule], re.Pattern[
             mode=r.get("mode", mode), score=float(r.get("score", 0.6)), voice=r.get("voice", "active"),
             rx=re.compile(rf"\b(?:{r['pattern']})\b", re.IGNORECASE), version=int(r.get("version", version)), noun=bool(r.get("noun", False)),
         ))
+    # prefilter: one alternation of every rule; a sentence without any hit is not tested rule by rule
     prefilter = re.compile("|".join(rf"\b(?:{r.rx.pattern[5:-3]})" for r in rules), re.IGNORECASE)
     return rules, prefilter
 
@@ -135,17 +136,24 @@ class Trigger:
 
 def find_triggers(sentence: str, rules_dir: str = str(RULES_DIR)) -> list[Trigger]:
     """All non-overlapping rule matches in a sentence (longer match wins, then higher score)."""
+    return list(_find_triggers(sentence, rules_dir))
+
+
+@lru_cache(maxsize=8192)
+def _find_triggers(sentence: str, rules_dir: str) -> tuple[Trigger, ...]:
     rules, prefilter = load_rules(rules_dir)
     if not prefilter.search(sentence):
-        return []
-    cands = [Trigger(r, m.start(), m.end()) for r in rules for m in r.rx.finditer(sentence)]
+        return ()
+    # a trigger glued to a hyphen is a compound modifier ("Western-backed", "state-sponsored"), not an event
+    cands = [Trigger(r, m.start(), m.end()) for r in rules for m in r.rx.finditer(sentence)
+             if not (m.start() > 0 and sentence[m.start() - 1] == "-")]
     cands.sort(key=lambda t: (-(t.end - t.start), -t.rule.score, t.start))
     kept: list[Trigger] = []
     for t in cands:
         if all(t.end <= k.start or t.start >= k.end for k in kept):
             kept.append(t)
     kept.sort(key=lambda t: t.start)
-    return kept
+    return tuple(kept)
 
 
 # ----------------------------------------------------------------------------------------- roles
