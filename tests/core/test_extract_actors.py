@@ -226,3 +226,26 @@ def test_actors_table_of_the_seeds_passes_the_actors_schema():
                                     "aliases": pl.List(pl.Utf8)})
     assert df.height > 40
     Actors.validate(df, lazy=True)  # raises on any bad id, country, sector or id/column mismatch
+
+
+def test_titles_resolve_people_without_the_leaders_list(tmp_path):
+    """The person list is a convenience, not what makes the seeds work: with an empty leaders.csv titled
+    people still get their country and sector from the title and its modifier."""
+    import shutil
+
+    from pipelines.core.extract.actors import RULES_DIR
+
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    (rules / "leaders.csv").write_text("name,country,title,surname_alone,aliases\n", encoding="utf-8")
+    r = ActorResolver(rules)
+    ctx = ActorContext()
+    putin = r.find("Yesterday, Russian President Vladimir Putin spoke with Mr Lukashenko by phone.", ctx)[0]
+    assert (putin.actor_id, putin.country, putin.sector) == ("person:vladimir-putin", "RUS", "GOV")
+    ms = r.find("Germany's Foreign Minister Heiko Maas said the EU must act.", ctx)
+    assert (ms[0].actor_id, ms[0].country) == ("person:heiko-maas", "DEU")
+    ms = r.find("After the meeting, EU foreign policy chief Josep Borrell told reporters the ministers were impressed.", ctx)
+    assert (ms[0].actor_id, ms[0].sector) == ("person:josep-borrell", "IGO")
+    ms = r.find("The UK foreign secretary, Dominic Raab, also visited Washington this week.", ctx)
+    assert (ms[0].text, ms[0].actor_id, ms[0].country) == (
+        "UK foreign secretary, Dominic Raab", "person:dominic-raab", "GBR")
