@@ -450,6 +450,23 @@ class Segmenter:
 _DEFAULT: Segmenter | None = None
 
 
+def _default() -> Segmenter:
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Segmenter()
+    return _DEFAULT
+
+
+def clean_text(text: str, *, segmenter: Segmenter | None = None) -> str:
+    """Furniture removal only (line rules, caption/credit context, repeats; no segmentation, no title or
+    header handling): the normalised text of the lines that stay. Story texts are fixed points of it."""
+    seg = segmenter or _default()
+    lines = split_lines(text or "")
+    seg.classify(lines)
+    cut = [(ln.start, ln.end) for ln in lines if ln.kind != "content"]
+    return normalize_text(excise(text or "", 0, len(text or ""), cut))
+
+
 def segment_document(raw_text: str, *, title: str | None = None, published=None,
                      segmenter: Segmenter | None = None) -> tuple[list[dict], list[dict]]:
     """Split one document's raw text into cleaned stories and the audit of removed spans.
@@ -459,9 +476,4 @@ def segment_document(raw_text: str, *, title: str | None = None, published=None,
     n_words. span dict: char_start, char_end, rule, text (== raw_text[char_start:char_end]).
     `title`/`published` are the record's own metadata (applied to the first story / every story).
     """
-    global _DEFAULT
-    if segmenter is None:
-        if _DEFAULT is None:
-            _DEFAULT = Segmenter()
-        segmenter = _DEFAULT
-    return segmenter.run(raw_text or "", title=title, published=published)
+    return (segmenter or _default()).run(raw_text or "", title=title, published=published)
