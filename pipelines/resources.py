@@ -19,34 +19,12 @@ import polars as pl
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from pipelines.core.atomic import atomic_write_parquet, fsync_dir
 from pipelines.core.validate import QUARANTINE_SCHEMA, quarantine_frame
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "newsevents.duckdb"
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def atomic_write_parquet(df: pl.DataFrame, dest: Path) -> None:
-    """Write `df` to `dest` via a temp file in the same folder + fsync + os.replace."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
-    try:
-        df.write_parquet(tmp, compression="zstd", statistics=True)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
-        _fsync_dir(dest.parent)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+JOURNAL_NAME = ".publish-journal.json"  # present only between the commit point of a publish and its last rename
 
 
 class InputFolder(ConfigurableResource):
@@ -65,6 +43,9 @@ class Warehouse(ConfigurableResource):
 
     path: str | None = Field(default=None, description="Warehouse folder; default $NEWSEVENTS_WAREHOUSE or <project>/warehouse.")
     lock_timeout_s: float = Field(default=600.0, description="How long a publish waits for another run's publish to finish.")
+    # object storage mirror (pipelines/core/publish/object_store.py): each publish is also uploaded as a snapshot
+    object_store_url: str | None = Field(default=None, description="Mirror every publish to this s3://bucket/prefix (default $NEWSEVENTS_OBJECT_STORE_URL; unset: no mirror).")
+    object_store_endpoint: str | None = Field(default=None, description="S3-compatible endpoint, e.g. http://127.0.0.1:9000 (default $NEWSEVENTS_OBJECT_STORE_ENDPOINT; unset: AWS).")
 
     # ------------------------------------------------------------------ locations
     @property
@@ -130,34 +111,111 @@ class Warehouse(ConfigurableResource):
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
+    # A publish first writes every new file as a complete, fsynced temp file, then records the renames in a journal
+    # (written atomically), then performs them. A crash before the journal leaves the old warehouse untouched (temp
+    # files are swept later); a crash after it is rolled forward by recover(): all new files were already complete.
+    def _temp_files(self) -> list[Path]:
+        found = [*self.root.glob(f".{DB_NAME}.tmp-*"), *self.root.glob(f"{JOURNAL_NAME}.tmp-*")]
+        parquet_root = self.root / "parquet"
+        if parquet_root.is_dir():
+            found += [p for p in parquet_root.glob("*/.*.tmp-*")]
+        return found
+
+    def recover(self) -> list[str]:
+        """Finish an interrupted publish (roll forward its journal) and remove stale temp files. Call under the lock.
+
+        Returns what was done, for logging."""
+        import json
+
+        done: list[str] = []
+        journal = self.root / JOURNAL_NAME
+        if journal.exists():
+            plan = json.loads(journal.read_text())
+            self._apply(plan)
+            done.append(f"rolled forward an interrupted publish ({len(plan['replace'])} files)")
+        for p in self._temp_files():
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
+            done.append(f"removed stale temp file {p.relative_to(self.root)}")
+        return done
+
+    def _apply(self, plan: dict) -> None:
+        """Perform a journal's renames and removals (idempotent: safe to repeat after a crash), then drop it."""
+        for tmp, dest in plan["replace"]:
+            tmp_p, dest_p = self.root / tmp, self.root / dest
+            if tmp_p.exists():
+                dest_p.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp_p, dest_p)
+        for gone in plan["remove"]:
+            p = self.root / gone
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
+            with contextlib.suppress(OSError):
+                p.parent.rmdir()
+        for d in {(self.root / dest).parent for _, dest in plan["replace"]}:
+            fsync_dir(d)
+        (self.root / JOURNAL_NAME).unlink(missing_ok=True)
+        fsync_dir(self.root)
+
     def publish(self, tables: dict[str, pl.DataFrame], *, comments: list[str] | None = None, views: list[str] | None = None) -> dict[str, int]:
-        """Write every table to Parquet, then build newsevents.duckdb beside it and swap it in atomically.
+        """Write every table to Parquet and build newsevents.duckdb, then swap all of them in together.
 
         Tables of earlier runs that are not in `tables` are removed (a stage that does not exist yet has no table).
-        Returns {table: row_count}.
+        On an error while writing (disk full, permission denied...) nothing of the old warehouse has been touched:
+        the temp files are removed and an OSError names the warehouse and the cause. Returns {table: row_count}.
         """
+        import json
+
         from pipelines.core.publish.database import build_duckdb  # local: keeps resource import light
 
         with self.publish_lock():
-            for name, df in tables.items():
-                atomic_write_parquet(df, self.parquet_path(name))
-            parquet_root = self.root / "parquet"
-            for old in parquet_root.iterdir() if parquet_root.exists() else []:
-                if old.is_dir() and old.name not in tables and (old / "data.parquet").exists():
-                    (old / "data.parquet").unlink()
-                    with contextlib.suppress(OSError):
-                        old.rmdir()
-            tmp = self.root / f".{DB_NAME}.tmp-{os.getpid()}"
+            self.recover()
+            suffix = f".tmp-{os.getpid()}"
+            replace: list[tuple[Path, Path]] = []
             try:
-                build_duckdb(tmp, tables, comments=comments or [], views=views or [])
-                with open(tmp, "rb") as fh:
+                for name, df in tables.items():
+                    dest = self.parquet_path(name)
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = dest.with_name(f".{dest.name}{suffix}")
+                    replace.append((tmp, dest))
+                    df.write_parquet(tmp, compression="zstd", statistics=True)
+                    with open(tmp, "rb") as fh:
+                        os.fsync(fh.fileno())
+                tmp_db = self.root / f".{DB_NAME}{suffix}"
+                replace.append((tmp_db, self.db_path))
+                build_duckdb(tmp_db, tables, comments=comments or [], views=views or [])
+                with open(tmp_db, "rb") as fh:
                     os.fsync(fh.fileno())
-                os.replace(tmp, self.db_path)
-                _fsync_dir(self.root)
-            finally:
-                for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-                    with contextlib.suppress(FileNotFoundError):
-                        leftover.unlink()
+                parquet_root = self.root / "parquet"
+                remove = [
+                    (old / "data.parquet").relative_to(self.root).as_posix()
+                    for old in (sorted(parquet_root.iterdir()) if parquet_root.exists() else [])
+                    if old.is_dir() and old.name not in tables and (old / "data.parquet").exists()
+                ]
+                plan = {"replace": [[t.relative_to(self.root).as_posix(), d.relative_to(self.root).as_posix()] for t, d in replace],
+                        "remove": remove}
+                journal_tmp = self.root / f"{JOURNAL_NAME}{suffix}"
+                journal_tmp.write_text(json.dumps(plan))
+                with open(journal_tmp, "rb") as fh:
+                    os.fsync(fh.fileno())
+            except (OSError, duckdb.Error) as e:
+                for tmp, _ in replace:
+                    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+                        with contextlib.suppress(OSError):
+                            leftover.unlink()
+                with contextlib.suppress(OSError, UnboundLocalError):
+                    journal_tmp.unlink()
+                cause = f"{e.strerror} ({e.filename})" if isinstance(e, OSError) and e.strerror else str(e).splitlines()[0]
+                raise OSError(getattr(e, "errno", None) or 5, f"could not publish to {self.root}: {cause}; "
+                              "the previous warehouse was left intact") from e
+            os.replace(journal_tmp, self.root / JOURNAL_NAME)  # commit point
+            fsync_dir(self.root)
+            self._apply(plan)
+            url = self.object_store_url or os.environ.get("NEWSEVENTS_OBJECT_STORE_URL")
+            if url:  # after the local publish, still under the lock: the mirror uploads a consistent set of files
+                from pipelines.core.publish.object_store import mirror_warehouse
+
+                mirror_warehouse(self.root, url, endpoint=self.object_store_endpoint or os.environ.get("NEWSEVENTS_OBJECT_STORE_ENDPOINT"))
         return {name: df.height for name, df in tables.items()}
 
     def connect_readonly(self) -> duckdb.DuckDBPyConnection:
