@@ -196,6 +196,39 @@ def sweep(root: Path, labels_csv: Path) -> str:
     return "\n".join(lines)
 
 
+def scale(n: int, seed: int = 3) -> str:
+    """Time link_events on n synthetic mentions (a year, 120 countries, 5 types, half of them undated)."""
+    import datetime as dt
+    import random
+
+    from pipelines.core.link import link_events
+
+    rng = random.Random(seed)
+    countries = [f"C{i:03d}" for i in range(120)]
+    types = ["COERCE", "PROTEST", "SANCTION", "CONSULT", "ACCUSE"]
+    stories, rows = [], []
+    for i in range(n):
+        day = dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(366))
+        sid = f"s{i // 3}"
+        if i % 3 == 0:
+            stories.append({"story_id": sid, "doc_id": f"d{i // 3}", "outlet": f"O{i % 40}", "published_date": day,
+                            "cluster_id": sid, "is_canonical": True})
+        c = rng.choice(countries)
+        ev = f"Police arrested protesters in Town{rng.randrange(50)}."
+        dated = rng.random() < 0.5
+        rows.append({"event_id": f"ev_{i:08d}", "story_id": sid, "evidence": ev, "event_type": rng.choice(types),
+                     "factuality": "asserted", "source_actor_id": f"{c}:COP", "source_country": c,
+                     "target_actor_id": f"{rng.choice(countries)}:GOV", "target_country": None,
+                     "event_date": day if dated else None, "date_precision": "day" if dated else "none",
+                     "date_text": "x" if dated else None, "confidence": 0.5})
+    ev = pl.DataFrame(rows, schema_overrides={"event_date": pl.Date, "target_country": pl.Utf8})
+    st = pl.DataFrame(stories)
+    t0 = time.perf_counter()
+    _, cl = link_events(ev, st)
+    t = time.perf_counter() - t0
+    return f"{n:,} synthetic mentions -> {cl.height:,} clusters in {t:.1f} s ({n / t:,.0f} mentions/s, one process)"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--warehouse", type=Path, default=Path("/tmp/newsevents-nc-warehouse"))
@@ -204,6 +237,7 @@ def main(argv=None) -> int:
     ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--sweep", action="store_true", help="also re-link the warehouse's staged mentions under rule variants")
+    ap.add_argument("--scale", type=int, default=0, help="also time link_events on N synthetic mentions")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     if args.core:
@@ -213,7 +247,7 @@ def main(argv=None) -> int:
         if args.run:
             run_cli(args.corpus / "data", args.warehouse)
         frames, how = from_warehouse(args.warehouse), f"warehouse {args.warehouse}" + (" built by `newsevents run`" if args.run else "")
-        cmd = f"python bench/link_eval.py --run --warehouse {args.warehouse}"
+        cmd = f"python bench/link_eval.py --run --sweep --scale 50000 --warehouse {args.warehouse}"
     res = evaluate(*frames, args.corpus / "labels.csv")
     res["command"] = cmd
     seconds = time.perf_counter() - t0
@@ -222,6 +256,8 @@ def main(argv=None) -> int:
         md += ("\n## Threshold sweep (same staged mentions, re-linked; with_dedup variant)\n\n"
                + sweep(args.warehouse, args.corpus / "labels.csv") + "\n")
     print(md)
+    if args.scale:
+        md += "\n## Scale\n\n" + scale(args.scale) + "\n"
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(md, encoding="utf-8")

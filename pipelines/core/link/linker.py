@@ -28,6 +28,7 @@ Algorithm (scalable: blocked, never all-pairs):
 from __future__ import annotations
 
 import calendar
+import heapq
 import re
 import datetime as dt
 from collections import Counter, defaultdict
@@ -124,6 +125,7 @@ class _Cluster:
     stories: set = field(default_factory=set)
     terms: set = field(default_factory=set)
     qtys: set = field(default_factory=set)
+    pos: int = -1
 
 
 def _none_if_blank(v: Any) -> Any:
@@ -353,27 +355,52 @@ def _match(m: _Mention, c: _Cluster, window: int, symmetric: bool, rules: dict, 
 def _cluster_block(ms: list[_Mention], family: str, rules: dict, generic) -> list[_Cluster]:
     windows = rules.get("windows_days") or {}
     window = int(windows.get(family, windows.get("default", 2)))
+    reach = dt.timedelta(days=2 * window)
     symmetric = family in set(rules.get("symmetric_families") or [])
+    # a link needs one side at level >= 2, which needs the same actor id: candidates come from an id index
+    by_id = int(rules.get("min_best_side", 2)) >= 2
     ms = sorted(ms, key=lambda m: (m.lo, m.hi, m.event_id))
-    active: list[_Cluster] = []
-    done: list[_Cluster] = []
+    clusters: list[_Cluster] = []
+    alive: set[int] = set()
+    expiry: list[tuple[dt.date, int]] = []  # heap of (last useful date, cluster index)
+    index: dict[str, set[int]] = defaultdict(set)
+
+    def ids(c: _Cluster) -> set:
+        return {c.src_id, c.tgt_id} - {None}
+
     for m in ms:
         # retire clusters that can no longer match anything (mentions come in increasing `lo`)
-        keep = []
-        for c in active:
-            (keep if c.hi + dt.timedelta(days=2 * window) >= m.lo else done).append(c)
-        active = keep
+        while expiry and expiry[0][0] < m.lo:
+            _, i = heapq.heappop(expiry)
+            c = clusters[i]
+            if c.hi + reach >= m.lo:  # its anchor moved later since it was queued
+                heapq.heappush(expiry, (c.hi + reach, i))
+                continue
+            alive.discard(i)
+            for k in ids(c):
+                index[k].discard(i)
+        if by_id:
+            keys = {m.src_id, m.tgt_id} - {None}
+            cand = sorted(set().union(*(index[k] for k in keys))) if keys else []
+        else:
+            cand = sorted(alive)
         best, best_c = None, None
-        for c in active:
-            r = _match(m, c, window, symmetric, rules, generic)
+        for i in cand:
+            r = _match(m, clusters[i], window, symmetric, rules, generic)
             if r is not None and (best is None or r[0] > best[0]):
-                best, best_c = r, c
+                best, best_c = r, clusters[i]
         if best_c is None:
-            active.append(_Cluster([m.idx], m.src_id, m.src_cty, m.tgt_id, m.tgt_cty, m.loc_cty,
-                                   m.lo, m.hi, m.dated, m.story_id, {m.story_key}, set(m.terms),
-                                   {m.qty} if m.qty else set()))
+            i = len(clusters)
+            c = _Cluster([m.idx], m.src_id, m.src_cty, m.tgt_id, m.tgt_cty, m.loc_cty, m.lo, m.hi, m.dated,
+                         m.story_id, {m.story_key}, set(m.terms), {m.qty} if m.qty else set(), pos=i)
+            clusters.append(c)
+            alive.add(i)
+            heapq.heappush(expiry, (c.hi + reach, i))
+            for k in ids(c):
+                index[k].add(i)
             continue
         c, swapped = best_c, best[1]
+        before = ids(c)
         c.members.append(m.idx)
         c.stories.add(m.story_key)
         c.terms |= m.terms
@@ -389,7 +416,9 @@ def _cluster_block(ms: list[_Mention], family: str, rules: dict, generic) -> lis
         # the anchor interval is the tightest one seen, so the cluster cannot drift in time
         if (m.hi - m.lo) < (c.hi - c.lo) or (m.dated and not c.dated):
             c.lo, c.hi, c.dated = m.lo, m.hi, m.dated
-    return done + active
+        for k in ids(c) - before:
+            index[k].add(c.pos)
+    return clusters
 
 
 def _attach_dateless(ms: list[_Mention], clusters: list[_Cluster], family: str, rules: dict, generic) -> list[list[int]]:
