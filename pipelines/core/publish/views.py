@@ -240,7 +240,8 @@ pub AS (SELECT e.event_cluster_id, min(s.published_date) AS first_published
         FROM events e LEFT JOIN stories s ON s.story_id = e.story_id GROUP BY e.event_cluster_id),
 base AS (
   SELECT c.*, r.source_actor_id AS r_src, r.target_actor_id AS r_tgt, r.source_actor, r.target_actor,
-         r.source_sector, r.target_sector, r.cameo_root AS r_root, r.sentence_index, r.location_name,
+         r.source_sector, r.target_sector,
+         CASE WHEN r.event_type = c.event_type THEN r.cameo_root END AS r_root, r.sentence_index, r.location_name,
          r.location_country, r.latitude, r.longitude, d.url, d.source_uri, d.ingested_at,
          coalesce(c.event_date, p.first_published) AS day
   FROM event_clusters c
