@@ -352,6 +352,12 @@ def _match(m: _Mention, c: _Cluster, window: int, symmetric: bool, rules: dict, 
     return best
 
 
+def _content_key(m: _Mention) -> tuple:
+    """Order by content, not by ids: the same text ingested under another name (another doc/story id) is
+    processed in the same order, so a re-ingested duplicate cannot change the clusters."""
+    return (m.evidence_key, m.event_type, m.src_id or "", m.tgt_id or "", m.factuality, m.event_id)
+
+
 def _cluster_block(ms: list[_Mention], family: str, rules: dict, generic) -> list[_Cluster]:
     windows = rules.get("windows_days") or {}
     window = int(windows.get(family, windows.get("default", 2)))
@@ -359,7 +365,7 @@ def _cluster_block(ms: list[_Mention], family: str, rules: dict, generic) -> lis
     symmetric = family in set(rules.get("symmetric_families") or [])
     # a link needs one side at level >= 2, which needs the same actor id: candidates come from an id index
     by_id = int(rules.get("min_best_side", 2)) >= 2
-    ms = sorted(ms, key=lambda m: (m.lo, m.hi, m.event_id))
+    ms = sorted(ms, key=lambda m: (m.lo, m.hi) + _content_key(m))
     clusters: list[_Cluster] = []
     alive: set[int] = set()
     expiry: list[tuple[dt.date, int]] = []  # heap of (last useful date, cluster index)
@@ -431,7 +437,7 @@ def _attach_dateless(ms: list[_Mention], clusters: list[_Cluster], family: str, 
         for k in {c.src_id, c.tgt_id, c.src_cty, c.tgt_cty} - {None}:
             index[k].append(i)
     alone: list[list[int]] = []
-    for m in sorted(ms, key=lambda m: m.event_id):
+    for m in sorted(ms, key=_content_key):
         cands = sorted({i for k in {m.src_id, m.tgt_id, m.src_cty, m.tgt_cty} - {None} for i in index.get(k, [])})
         scored = []
         for i in cands:
@@ -450,7 +456,7 @@ def _attach_dateless(ms: list[_Mention], clusters: list[_Cluster], family: str, 
 
 def _representative(members: list[_Mention]) -> _Mention:
     far = dt.date.max
-    return sorted(members, key=lambda m: (-m.confidence, -m.filled, m.published or far, m.event_id))[0]
+    return sorted(members, key=lambda m: (-m.confidence, -m.filled, m.published or far) + _content_key(m))[0]
 
 
 def link_events(events: pl.DataFrame, stories: pl.DataFrame, rules: dict | None = None, *,
