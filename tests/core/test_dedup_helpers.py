@@ -94,3 +94,20 @@ def test_oracle_agrees_with_core_shingle_counts():
     sig = compute_signatures(frame([{"story_id": f"s{i}", "text": t} for i, t in enumerate(texts)]), load_config())
     assert sig["n_shingles"].to_list() == [len(py_shingles(t)) for t in texts]
     assert sig["shingles"].list.len().to_list() == sig["n_shingles"].to_list()
+
+
+def test_bulk_word_path_equals_the_plain_normalisation():
+    """The fast path (NFKC only on non-ASCII texts) gives the same words as normalise() on every text."""
+    import numpy as np
+    import polars as pl
+
+    from pipelines.core.dedup.signature import _WORD_SEED, normalise, word_hashes
+
+    texts = [" ".join(seed_paragraphs()[i:i + 2]) for i in range(0, 30, 2)] + [
+        "ﬁnance ministers – “EU” ②０２０", "plain ascii only", "", "Ｍｉｎｓｋ café"]
+    doc, wh, counts = word_hashes(pl.Series(texts))
+    for i, t in enumerate(texts):
+        expected = normalise(t).split()
+        assert counts[i] == len(expected)
+        got = wh[doc == i]
+        assert np.array_equal(got, pl.Series(expected, dtype=pl.String).hash(seed=_WORD_SEED).to_numpy())

@@ -219,15 +219,26 @@ def dedup_stories(stories: pl.DataFrame, index: pl.DataFrame | None = None,
     t["cluster"] = time.perf_counter()
 
     # ---- updated index
-    upd_ids = upd["story_id"].implode()
     cluster_cols = list(CLUSTER_SCHEMA)
-    kept = old.filter(~pl.col("story_id").is_in(upd_ids))
-    changed = old.filter(pl.col("story_id").is_in(upd_ids)).drop(cluster_cols).join(upd, on="story_id")
-    added = sig.with_columns(pl.lit(scheme).alias("scheme")).join(upd, on="story_id", how="left",
-                                                                   maintain_order="left")
+
+    def with_cluster_cols(frame: pl.DataFrame, keep_old: bool) -> pl.DataFrame:
+        """Cluster columns from `upd` where a row was re-clustered; the big list columns are shared, not copied."""
+        j = frame.select("story_id").join(upd.with_columns(pl.lit(True).alias("_hit")), on="story_id",
+                                          how="left", maintain_order="left")
+        cols = []
+        for c in cluster_cols:
+            s_new = j[c].cast(CLUSTER_SCHEMA[c])
+            if keep_old:
+                s_new = frame.select(pl.when(pl.lit(j["_hit"]).is_not_null()).then(pl.lit(s_new))
+                                     .otherwise(pl.col(c)).alias(c)).to_series()
+            cols.append(s_new.alias(c))
+        return frame.drop([c for c in cluster_cols if c in frame.columns]).hstack(cols)
+
+    kept = with_cluster_cols(old, keep_old=True) if old.height else old
+    added = with_cluster_cols(sig.with_columns(pl.lit(scheme).alias("scheme")), keep_old=False)
     del sig, shingles
     # row order: the previous index, then new stories in input order (deterministic; no full-index sort copy)
-    new_index = pl.concat([kept, changed.select(list(INDEX_SCHEMA)).cast(INDEX_SCHEMA),
+    new_index = pl.concat([kept.select(list(INDEX_SCHEMA)).cast(INDEX_SCHEMA),
                            added.select(list(INDEX_SCHEMA)).cast(INDEX_SCHEMA)], how="vertical", rechunk=False)
     assignments = new_index.select("story_id", "cluster_id", "is_canonical")
     duplicates = new_index.filter(~pl.col("is_canonical")).select(DUPLICATE_COLUMNS).sort("story_id")

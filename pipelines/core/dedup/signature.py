@@ -61,26 +61,31 @@ def scheme_id(cfg: DedupConfig) -> str:
 def word_hashes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(doc number per word, 64-bit word hash per word, words per doc) for a batch of texts."""
     n = len(texts)
-    words = pl.DataFrame({"text": texts}).with_row_index("doc").select("doc", words_expr().alias("w")) \
-        .explode("w").drop_nulls("w")
+    texts = texts.fill_null("")
+    # NFKC is the identity on ASCII: normalise only the texts that have other characters (same result as
+    # words_expr(), which normalises everything)
+    non_ascii = (texts.str.len_bytes() != texts.str.len_chars()).arg_true()
+    if len(non_ascii):
+        texts = texts.clone().scatter(non_ascii, texts.gather(non_ascii).str.normalize("NFKC"))
+    words = pl.DataFrame({"text": texts}).with_row_index("doc").select(
+        "doc", pl.col("text").str.to_lowercase().str.extract_all(WORD_PATTERN).alias("w")).explode("w").drop_nulls("w")
     doc = words["doc"].to_numpy().astype(np.int64)
-    wh = _mix64(words["w"].hash(seed=_WORD_SEED).to_numpy().astype(np.uint64))
+    wh = words["w"].hash(seed=_WORD_SEED).to_numpy()  # already a well-mixed 64-bit hash
     return doc, wh, np.bincount(doc, minlength=n).astype(np.int64)
 
 
 def text_hashes(doc: np.ndarray, wh: np.ndarray, counts: np.ndarray) -> list[str]:
-    """128-bit hash (32 hex) of each doc's word sequence: XOR over words of position-mixed word hashes, two ways."""
+    """128-bit hash (32 hex) of each doc's word sequence: XOR and sum over words of position-mixed word hashes."""
     n = len(counts)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     pos = (np.arange(len(wh)) - starts[doc]).astype(np.uint64)
-    a = _mix64(wh ^ (pos * _C1))
-    b = _mix64((wh * _C2) + pos + np.uint64(1))
+    a = _mix64(wh ^ (pos * _C1))  # position-mixed word hash
     h1 = np.zeros(n, np.uint64)
     h2 = np.zeros(n, np.uint64)
     nz = np.flatnonzero(counts > 0)
     if len(nz):
-        h1[nz] = np.bitwise_xor.reduceat(a, starts[nz])
-        h2[nz] = np.bitwise_xor.reduceat(b, starts[nz])
+        h1[nz] = np.bitwise_xor.reduceat(a, starts[nz])           # XOR of the mixed hashes
+        h2[nz] = np.add.reduceat(a * _C2 + pos, starts[nz])         # and their weighted sum (mod 2^64)
     h1 = _mix64(h1 ^ counts.astype(np.uint64))
     h2 = _mix64(h2 + counts.astype(np.uint64) * _MUL)
     return [f"{x:016x}{y:016x}" for x, y in zip(h1.tolist(), h2.tolist())]
