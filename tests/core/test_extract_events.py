@@ -160,3 +160,13 @@ def test_triggers_do_not_overlap():
     trig = find_triggers(s)
     assert [s[t.start:t.end] for t in trig] == ["travel bans", "asset freezes"]
     assert all(a.end <= b.start for a, b in zip(trig, trig[1:]))
+
+
+def test_rows_missing_a_role_are_merged_into_the_fuller_row():
+    s = ("EU leaders earlier yesterday gave their approval for travel bans and asset freezes on some 40 members of "
+         "Mr Lukashenko's regime they deemed responsible for rigging the Aug 9 election.")
+    sanctions = _find(_one(s), event_type="SANCTION")
+    assert len(sanctions) == 1
+    e = sanctions[0]
+    assert e["source_actor_id"] == "IGO:EU" and e["target_country"] == "BLR" and e["quantity"] == 40
+    assert e["event_date"] == dt.date(2020, 10, 2) and e["date_text"].lower() == "yesterday"

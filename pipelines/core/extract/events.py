@@ -396,8 +396,24 @@ def extract_events(stories: Iterable[dict], *, rules_dir: Path | None = None,
                         for a in (src, tgt):
                             if a is not None:
                                 _note_actor(seen_actors, a)
-            events.extend(sent_rows.values())
+            events.extend(_drop_subsumed(list(sent_rows.values())))
     return events, _actors_rows(res, seen_actors)
+
+
+def _drop_subsumed(rows: list[dict]) -> list[dict]:
+    """Within one sentence, a row missing a role is dropped when another row of the same type and factuality
+    agrees on the role it has and also fills the missing one ("travel bans and asset freezes on X" by the EU)."""
+    def covers(a: dict, b: dict) -> bool:  # a says everything b says, and more
+        if a is b or a["event_type"] != b["event_type"] or a["factuality"] != b["factuality"]:
+            return False
+        more = False
+        for k in ("source_actor_id", "target_actor_id"):
+            if b[k] is not None and a[k] != b[k]:
+                return False
+            if b[k] is None and a[k] is not None:
+                more = True
+        return more
+    return [b for b in rows if not any(covers(a, b) for a in rows)]
 
 
 def _date(res: _Resolvers, sentence: str, published: date | None, factuality: str):
