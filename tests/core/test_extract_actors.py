@@ -249,3 +249,14 @@ def test_titles_resolve_people_without_the_leaders_list(tmp_path):
     ms = r.find("The UK foreign secretary, Dominic Raab, also visited Washington this week.", ctx)
     assert (ms[0].text, ms[0].actor_id, ms[0].country) == (
         "UK foreign secretary, Dominic Raab", "person:dominic-raab", "GBR")
+
+
+def test_locative_country_stays_an_actor_but_a_city_does_not(res):
+    # PLOVER/PETRARCH gold code "in Yemen" as the target country; "in Minsk" is only a place
+    assert _ids(res.find("Saudi jets carried out air strikes in Yemen.", ActorContext()))[-1] == "YEM"
+    assert "BLR:GOV" not in _ids(res.find("Riot police detained hundreds of women in Minsk.", ActorContext()))
+
+
+def test_hyphenated_led_backed_keeps_the_country(res):
+    assert _ids(res.find("A Saudi-led strike hit the port.", ActorContext())) == ["SAU"]
+    assert _ids(res.find("US-led forces attacked the town.", ActorContext())) == ["USA", "USA:MIL"]

@@ -18,7 +18,8 @@ then need their dictionary casing. Atoms are chained left to right into mentions
 - bare group noun               -> "<ISO3>:<SECTOR>" with the story's focus country (most mentioned so far), or
                                    "UNK:<SECTOR>" when the story has none
 - capital city                  -> that country's government ("Minsk said" -> BLR:GOV) unless after a locative
-                                   preposition ("in Minsk" is a place, not an actor); same for countries/IGOs
+                                   preposition ("in Minsk" is a place, not an actor) or used as an adjective
+                                   ("a Moscow cafe"); a country after a locative stays the country ("in Yemen")
 - "Mr X" / bare "X"             -> a person of this story whose name ends in X, else leaders.csv, else new person
 - "the bloc" / "the strongman"  -> last IGO / last head of state or government of this story (coref.csv)
 actor_id: IGO:EU, BLR, BLR:GOV, BLR:COP, person:alexander-lukashenko (readable, stable).
@@ -304,7 +305,7 @@ class _Dicts:
                               if ln.strip() and not ln.startswith("#")}
         self.index = index
         phrases = sorted(index, key=len, reverse=True)
-        self.rx = re.compile(r"(?<![\w.’'-])(?:" + _trie_regex(phrases) + r")(?:(?=['’]s\b)|(?=['’](?![\w]))|(?![\w’'-]))", re.I)
+        self.rx = re.compile(r"(?<![\w.’'-])(?:" + _trie_regex(phrases) + r")(?:(?=['’]s\b)|(?=['’](?![\w]))|(?=-(?:led|backed|based|born|owned|run|sponsored|brokered|funded|controlled|held|allied|aligned|installed|supported)\b)|(?![\w’'-]))", re.I)
 
     def atoms(self, s: str) -> list[_Atom]:
         out: list[_Atom] = []
@@ -726,8 +727,8 @@ class ActorResolver:
     def _standalone(self, s: str, a: _Atom, ctx: ActorContext, before: str) -> ActorMention | None:
         locative = bool(_LOCATIVE_BEFORE.search(before))
         if a.cat == "country":
-            if locative:
-                return None
+            # a country after a locative preposition stays an actor ("air strikes in Yemen" -> YEM): PLOVER and
+            # PETRARCH gold code it as the target; a city there is only a place (see capital below)
             iso3 = a.data[0]
             return ActorMention(a.start, a.end, a.text, iso3, self._country_name(iso3), iso3, None, "country")
         if a.cat == "capital":
