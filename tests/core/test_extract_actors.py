@@ -260,3 +260,17 @@ def test_locative_country_stays_an_actor_but_a_city_does_not(res):
 def test_hyphenated_led_backed_keeps_the_country(res):
     assert _ids(res.find("A Saudi-led strike hit the port.", ActorContext())) == ["SAU"]
     assert _ids(res.find("US-led forces attacked the town.", ActorContext())) == ["USA", "USA:MIL"]
+
+
+def test_demonym_leader_refers_to_that_countrys_last_head(res):
+    # seed 004
+    ctx = ActorContext()
+    res.find("Russian President Vladimir Putin has warned that any pressure on Belarusian President Alexander "
+             "Lukashenko or external interference in the internal affairs of Belarus will be counterproductive.", ctx)
+    ms = res.find("The Russian leader made the remarks in a telephone conversation with European Council President "
+                  "Charles Michel on Thursday, the Kremlin said in a statement.", ctx)
+    assert (ms[0].text, ms[0].actor_id) == ("Russian leader", "person:vladimir-putin")
+    ms = res.find("The Belarusian president has voiced concerns about a potential military action by NATO.", ctx)
+    assert ms[0].actor_id == "person:alexander-lukashenko"
+    # without an earlier Russian head in the story it stays the Russian government
+    assert _ids(res.find("The Russian leader made the remarks.", ActorContext())) == ["RUS:GOV"]

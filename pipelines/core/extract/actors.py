@@ -85,6 +85,7 @@ class ActorContext:
     country_counts: Counter = field(default_factory=Counter)
     last_igo: ActorMention | None = None
     last_head: _Person | None = None
+    heads_by_country: dict[str, _Person] = field(default_factory=dict)  # "the Russian leader" -> last Russian head
 
     place_counts: Counter | None = None
 
@@ -112,6 +113,7 @@ class ActorContext:
                 self.surnames[_norm(" ".join(toks[-2:]))] = p.actor_id
         if p.rank == "head" and p.country:
             self.last_head = p
+            self.heads_by_country[p.country] = p
 
 
 # ----------------------------------------------------------------------------------------------- helpers
@@ -661,9 +663,10 @@ class ActorResolver:
             return self._group(country, sector, text_start, last.end, s[text_start:last.end]), k + 1
         # modifier present
         ma = mod[0]
-        if ma.cat == "demonym" and head_text in ("president", "leader", "prime minister", "strongman") and ctx.last_head \
-                and ctx.last_head.country == country:
-            return self._pm(ctx.last_head, text_start, last.end, s), k + 1
+        if ma.cat in ("demonym", "country") and head_text in ("president", "leader", "prime minister", "strongman",
+                                                              "premier", "chancellor", "head of state") \
+                and country in ctx.heads_by_country and _DET_BEFORE.search(before):
+            return self._pm(ctx.heads_by_country[country], text_start, last.end, s), k + 1
         if org_id:
             r = self.d.orgs[org_id]
             if r["kind"] == "igo":
