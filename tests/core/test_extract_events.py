@@ -170,3 +170,23 @@ def test_rows_missing_a_role_are_merged_into_the_fuller_row():
     e = sanctions[0]
     assert e["source_actor_id"] == "IGO:EU" and e["target_country"] == "BLR" and e["quantity"] == 40
     assert e["event_date"] == dt.date(2020, 10, 2) and e["date_text"].lower() == "yesterday"
+
+
+def test_prefix_prefilter_never_loses_a_match():
+    """The per-rule prefix gate is a necessary condition: on every seed sentence, the gated and ungated
+    candidate sets are identical."""
+    from pipelines.core.extract.events import _prefixes
+
+    rules, _ = load_rules()
+    assert all(r.keys for r in rules)  # every rule is anchored on literal prefixes
+    n = 0
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        for a, b in split_sentences(text):
+            s = text[a:b]
+            pref = _prefixes(s)
+            gated = {(r.name, m.span()) for r in rules if not r.keys.isdisjoint(pref) for m in r.rx.finditer(s)}
+            full = {(r.name, m.span()) for r in rules for m in r.rx.finditer(s)}
+            assert gated == full, s
+            n += len(full)
+    assert n > 100
