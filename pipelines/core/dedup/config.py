@@ -14,8 +14,8 @@ class DedupConfig:
     shingle_words: int = 5
     num_perm: int = 128
     seed: int = 42
-    bands: int = 42
-    rows_per_band: int = 3
+    bands: int = 64
+    rows_per_band: int = 2
     max_bucket: int = 1000
     bucket_hubs: int = 8
     exact_rule: str = "exact:normalised-text-hash"
