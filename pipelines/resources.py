@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import sys
+import threading
 import time
 from pathlib import Path
 from typing import Iterator
@@ -25,6 +27,11 @@ from pipelines.core.validate import QUARANTINE_SCHEMA, quarantine_frame
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "newsevents.duckdb"
 JOURNAL_NAME = ".publish-journal.json"  # present only between the commit point of a publish and its last rename
+RUN_LOCK_NAME = ".run.lock"
+# flock belongs to an open file, so a process keeps one handle per warehouse and counts its holders (the warehouse
+# resource and the IO manager's nested copy are both set up for the same run).
+_RUN_LOCKS: dict[str, list] = {}
+_RUN_LOCKS_GUARD = threading.Lock()
 
 
 class InputFolder(ConfigurableResource):
@@ -90,6 +97,56 @@ class Warehouse(ConfigurableResource):
         if not parts:
             return quarantine_frame()
         return pl.concat(parts, how="vertical").sort(["table_name", "source_uri", "record_key", "rule"], nulls_last=True)
+
+    # ------------------------------------------------------------------ one run at a time per warehouse
+    # Runs share WAREHOUSE/_stage, so two runs on one warehouse must not interleave: a run holds `.run.lock` from
+    # resource set-up to tear-down (the whole run for `newsevents run` / materialize, which execute in one process;
+    # each step's process under a multiprocess executor). A second run waits up to lock_timeout_s, then fails clearly.
+    def setup_for_execution(self, context) -> None:
+        self.acquire_run_lock()
+
+    def teardown_after_execution(self, context) -> None:
+        self.release_run_lock()
+
+    def acquire_run_lock(self) -> None:
+        key = str(self.root)
+        with _RUN_LOCKS_GUARD:
+            if key in _RUN_LOCKS:
+                _RUN_LOCKS[key][1] += 1
+                return
+            lock_file = self.root / RUN_LOCK_NAME
+            fh = open(lock_file, "a+")
+            deadline = time.monotonic() + self.lock_timeout_s
+            waiting = False
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    pass
+                if not waiting:  # stderr: a resource set-up failure is not a step event the CLI would show
+                    print(f"newsevents: waiting for another newsevents run to finish with {self.root} ...", file=sys.stderr, flush=True)
+                    waiting = True
+                if time.monotonic() > deadline:
+                    fh.close()
+                    msg = (f"another newsevents run is using the warehouse {self.root} (lock {lock_file} held > "
+                           f"{self.lock_timeout_s:.0f}s); wait for it or use another warehouse folder")
+                    print(f"newsevents: {msg}", file=sys.stderr, flush=True)
+                    raise TimeoutError(msg)
+                time.sleep(0.2)
+            _RUN_LOCKS[key] = [fh, 1]
+
+    def release_run_lock(self) -> None:
+        key = str(self.root)
+        with _RUN_LOCKS_GUARD:
+            entry = _RUN_LOCKS.get(key)
+            if entry is None:
+                return
+            entry[1] -= 1
+            if entry[1] <= 0:
+                del _RUN_LOCKS[key]
+                fcntl.flock(entry[0], fcntl.LOCK_UN)
+                entry[0].close()
 
     # ------------------------------------------------------------------ publishing
     @contextlib.contextmanager

@@ -13,6 +13,7 @@ from typing import Callable
 
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "seeds"
+SEED_FILES = sorted(SEEDS.glob("*.txt"), key=lambda p: (p.stat().st_size, p.name))  # smallest first: fast runs
 # Columns whose value is the wall-clock time of a run, not a function of the input.
 VOLATILE_COLUMNS = {"ingested_at"}
 

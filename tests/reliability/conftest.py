@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from tests.reliability._run import SEED_FILES, copy_warehouse, make_input, run_ok, snapshot
+
 
 def _slow_requested(config) -> bool:
     return os.environ.get("NEWSEVENTS_SLOW") == "1" or "slow" in (config.getoption("-m", default="") or "").replace("not slow", "")
@@ -15,3 +17,24 @@ def _slow_requested(config) -> bool:
 def _skip_slow_unless_requested(request):
     if request.node.get_closest_marker("slow") and not _slow_requested(request.config):
         pytest.skip("slow test: run with `pytest -m slow` or NEWSEVENTS_SLOW=1")
+
+
+@pytest.fixture(scope="session")
+def refs(tmp_path_factory):
+    """Run A (2 seeds + an empty file) into a fresh warehouse, then run B (3 seeds + other bad files) on a copy of it.
+    `before` = the warehouse after A; `after` = after A then B. Both snapshots exclude the run-time ingested_at."""
+    if len(SEED_FILES) < 3:
+        pytest.skip("needs the seed documents")
+    tmp = tmp_path_factory.mktemp("fault")
+    input_a = make_input(tmp / "input_a", SEED_FILES[:2], {"empty.txt": b""})
+    input_b = make_input(tmp / "input_b", SEED_FILES[:3], {"broken.json": b'{"maintext": "cut', "blank.txt": b"  \n"})
+    wh_a = tmp / "wh_a"
+    run_ok(input_a, wh_a)
+    wh_ab = copy_warehouse(wh_a, tmp / "wh_ab")
+    run_ok(input_b, wh_ab)
+    before, after = snapshot(wh_a), snapshot(wh_ab)
+    assert before["duckdb"] != after["duckdb"] and before["parquet"] != after["parquet"]
+    for part in ("duckdb", "parquet"):
+        assert {t for t in before[part] if before[part][t] == after[part][t]} != set(before[part]), part
+    stages = sorted(p.stem for p in (wh_ab / "_stage").glob("*.parquet"))
+    return {"tmp": tmp, "input_a": input_a, "input_b": input_b, "wh_a": wh_a, "before": before, "after": after, "stages": stages}

@@ -4,7 +4,6 @@ Disk-full and permission errors while publishing give a clear message and leave 
 from __future__ import annotations
 
 import errno
-import json
 import os
 import random
 import string
@@ -17,31 +16,8 @@ import polars as pl
 import pytest
 
 from tests.reliability._run import (
-    REPO, SEEDS, copy_warehouse, kill_when, leftover_temp_files, make_input, run_cli, run_ok, snapshot, start_cli,
+    REPO, SEED_FILES, copy_warehouse, kill_when, leftover_temp_files, make_input, run_cli, run_ok, snapshot, start_cli,
 )
-
-SEED_FILES = sorted(SEEDS.glob("*.txt"), key=lambda p: (p.stat().st_size, p.name))  # smallest first: fast runs
-
-
-@pytest.fixture(scope="module")
-def refs(tmp_path_factory):
-    """Run A (2 seeds + an empty file) into a fresh warehouse, then run B (3 seeds + other bad files) on a copy of it.
-    `before` = the warehouse after A; `after` = after A then B. Both snapshots exclude the run-time ingested_at."""
-    if len(SEED_FILES) < 3:
-        pytest.skip("needs the seed documents")
-    tmp = tmp_path_factory.mktemp("fault")
-    input_a = make_input(tmp / "input_a", SEED_FILES[:2], {"empty.txt": b""})
-    input_b = make_input(tmp / "input_b", SEED_FILES[:3], {"broken.json": b'{"maintext": "cut', "blank.txt": b"  \n"})
-    wh_a = tmp / "wh_a"
-    run_ok(input_a, wh_a)
-    wh_ab = copy_warehouse(wh_a, tmp / "wh_ab")
-    run_ok(input_b, wh_ab)
-    before, after = snapshot(wh_a), snapshot(wh_ab)
-    assert before["duckdb"] != after["duckdb"] and before["parquet"] != after["parquet"]
-    for part in ("duckdb", "parquet"):
-        assert {t for t in before[part] if before[part][t] == after[part][t]} != set(before[part]), part
-    stages = sorted(p.stem for p in (wh_ab / "_stage").glob("*.parquet"))
-    return {"tmp": tmp, "input_b": input_b, "wh_a": wh_a, "before": before, "after": after, "stages": stages}
 
 
 def _assert_previous_or_new(wh: Path, refs: dict) -> str:
