@@ -274,3 +274,15 @@ def test_demonym_leader_refers_to_that_countrys_last_head(res):
     assert ms[0].actor_id == "person:alexander-lukashenko"
     # without an earlier Russian head in the story it stays the Russian government
     assert _ids(res.find("The Russian leader made the remarks.", ActorContext())) == ["RUS:GOV"]
+
+
+def test_untitled_name_next_to_a_reporting_verb_is_a_person(res):
+    ctx = ActorContext()
+    ms = res.find("Svetlana Tikhanovskaya told reporters she would return.", ctx)
+    assert (ms[0].text, ms[0].actor_id, ms[0].kind, ms[0].country) == (
+        "Svetlana Tikhanovskaya", "person:svetlana-tikhanovskaya", "person", None)
+    assert _ids(res.find("\"We will win,\" said Maria Kolesnikova.", ctx)) == ["person:maria-kolesnikova"]
+    assert _ids(res.find("Later Tikhanovskaya said she was fine.", ctx)) == ["person:svetlana-tikhanovskaya"]
+    # organisations and clubs named like people are not people
+    assert res.find("Manchester United said the deal was off.", ActorContext()) == []
+    assert _ids(res.find("Human Rights Watch said the arrests were arbitrary.", ActorContext())) == ["NGO:HRW"]

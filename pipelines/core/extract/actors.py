@@ -145,6 +145,13 @@ _TITLE_CASE_SMALL = {"a", "an", "the", "of", "to", "in", "on", "at", "for", "and
                      "from", "vs", "via", "over", "into"}
 
 
+def _is_place_word(w: str) -> bool:
+    from pipelines.core.extract.places import RULES_DIR as _PR, _gazetteer
+
+    gaz, _n = _gazetteer(str(_PR))
+    return any(form == w and (e.is_country or e.population >= 300_000) for form, e in gaz.get(w.lower(), ()))
+
+
 def _norm(s: str) -> str:
     return re.sub(r"\s+", " ", s.replace("’", "'")).strip().lower()
 
@@ -203,6 +210,8 @@ _NAME_STOP = {
     "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june",
     "july", "august", "september", "october", "november", "december", "jan.", "feb.", "aug.", "sept.", "oct.", "nov.",
     "dec.", "said", "says", "told", "mr", "mrs", "ms", "if", "when", "after", "before", "while", "since", "also",
+    "later", "earlier", "meanwhile", "however", "yesterday", "today", "now", "then", "still", "instead", "finally",
+    "but", "so", "yet", "there", "here", "last", "next", "both", "all", "some", "many", "most", "such",
 }
 _LOCATIVE_BEFORE = re.compile(
     r"\b(?:in|at|near|inside|outside|across|around|through|throughout|within|into|towards?|via|over)\s+(?:(?:the|a|an)\s+)?"
@@ -227,6 +236,10 @@ _DET_BEFORE = re.compile(r"\b(?:the|this|that|these|those)\s+(?:[\w-]+\s+){0,2}$
 _POSS_GAP = re.compile(r"^(?:['’]s?)?\s+$")
 _APPOS_NAME = re.compile(rf",\s+({_NAME_WORD}(?:(?:\s|-){_NAME_WORD}){{1,3}})(?=\s*(?:,|\bsaid\b|\bsays\b|\btold\b|\bhas\b|\bwho\b|$|\.))")
 _APPOS_AFTER = re.compile(rf"(?<![\w’'-])({_NAME_WORD}(?:(?:\s|-){_NAME_WORD}){{1,3}}),\s+(?P<art>(?:a|an|the)\s+)?")
+_REPORTING = r"(?:said|says|told|tells|added|adds|argued|warned|insisted|explained|wrote|writes|claimed|admitted|announced|stressed|noted)"
+_PERSON_NAME = rf"(?:[A-Z][a-zà-ÿ’'-]+|[A-Z]\.)(?:\s+(?:[A-Z][a-zà-ÿ’'-]+|[A-Z]\.|(?:de|van|von|der|bin|al|da|le|la)(?=\s+[A-Z]))){{1,3}}"
+_SPEAKER_BEFORE = re.compile(rf"(?<![\w’'-])({_PERSON_NAME})(?=,?\s+{_REPORTING}\b)")
+_SPEAKER_AFTER = re.compile(rf"\b{_REPORTING}\s+({_PERSON_NAME})(?=\s*[.,;:]|\s*$)")
 _OF_COUNTRY = re.compile(r"\s+of\s+(?:the\s+)?([A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*){0,3})")
 
 
@@ -406,6 +419,7 @@ class ActorResolver:
             i = max(nxt, i + 1)
         # remaining capitalised names that match a person of this story ("Lukashenko denies ...")
         out = self._apposition_persons(sentence, atoms, out, ctx)
+        out = self._speaker_persons(sentence, out, ctx)
         out = self._story_surnames(sentence, out, ctx)
         return out
 
@@ -820,6 +834,44 @@ class ActorResolver:
             new.append(self._pm(p, st, en, s))
             # the appositive's head noun is the same person: drop it as a separate actor
             out = [o for o in out if not (o.start <= head.start and head.end <= o.end)]
+        if not new:
+            return out
+        for e in new:
+            self._remember(e)
+        return sorted(out + new, key=lambda x: x.start)
+
+    def _speaker_persons(self, s: str, out: list[ActorMention], ctx: ActorContext) -> list[ActorMention]:
+        """An untitled full name next to a reporting verb ("Gordon Brown said", "said Maria Kolesnikova.") is a
+        person of unknown country/sector (nothing in the text says which); later bare surnames resolve to it."""
+        if _is_headline(s):
+            return out
+        new = []
+        for rx in (_SPEAKER_BEFORE, _SPEAKER_AFTER):
+            for m in rx.finditer(s):
+                st, en = m.start(1), m.end(1)
+                words = m.group(1).split()
+                while any(re.search(r"['’]s?$", w) for w in words[:-1]):  # "Deutsche Bank's Simon Champion"
+                    cut = next(i for i, w in enumerate(words) if re.search(r"['’]s?$", w))
+                    st = s.index(words[cut + 1], st + sum(len(w) for w in words[:cut + 1]))
+                    words = words[cut + 1:]
+                while words and _norm(words[0]) in _NAME_STOP:
+                    st = s.index(words[1], st + len(words[0])) if len(words) > 1 else en
+                    words = words[1:]
+                if len(words) < 2 or any(o.start < en and st < o.end for o in out + new):
+                    continue
+                if _norm(words[-1]) in ctx.surnames and _norm(" ".join(words)) not in (
+                        _norm(p.name) for p in ctx.persons.values()):
+                    if not any(_norm(p.name).split()[0] == _norm(words[0]) for p in ctx.persons.values()):
+                        continue  # "Later Tikhanovskaya said": the surname pass resolves the known person
+                if any(_norm(w.rstrip(".,")) in self.d.index or _norm(w.rstrip(".,")) in self.d.name_stop for w in words):
+                    continue
+                if any(_is_place_word(w.rstrip(".,")) for w in words):
+                    continue  # "Manchester United said": a club named after a place, not a person
+                name = s[st:en]
+                if re.search(r"\w{2,}\.$", name):
+                    name, en = name[:-1], en - 1
+                p = self._person(name, None, None, "other", ctx)
+                new.append(self._pm(p, st, en, s))
         if not new:
             return out
         for e in new:
