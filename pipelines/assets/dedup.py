@@ -6,7 +6,7 @@ import polars as pl
 from dagster import AssetExecutionContext, AssetIn, AssetOut, MetadataValue, multi_asset
 
 from pipelines.assets._common import schema_check_spec, validated
-from pipelines.core.dedup import dedup_stories, load_config
+from pipelines.core.dedup import IndexSchemeError, dedup_stories, load_config
 from pipelines.resources import Warehouse
 from schemas.stories import Stories
 from schemas.story_duplicates import StoryDuplicates
@@ -44,7 +44,14 @@ INDEX_STAGE = "story_signatures"
 def dedup(context: AssetExecutionContext, warehouse: Warehouse, clean_stories: pl.DataFrame):
     started = time.perf_counter()
     previous = warehouse.read_stage(INDEX_STAGE)
-    res = dedup_stories(clean_stories, previous, load_config(), retire_missing=True)
+    config = load_config()
+    try:
+        res = dedup_stories(clean_stories, previous, config, retire_missing=True)
+    except IndexSchemeError as e:
+        # the index was made with other settings (dedup.yaml, polars string hash, rensa): the input holds every
+        # story (retire_missing mirrors it), so a full rebuild gives the same clusters; canonicals may move
+        context.log.warning(f"dedup: previous signature index not reusable ({e}); rebuilding it from all stories")
+        res = dedup_stories(clean_stories, None, config, retire_missing=True)
     st = res.stats
     context.log.info(
         f"dedup: {st['n_input']} stories, {st['n_new']} new, {st['n_index_before']} in the previous index, "

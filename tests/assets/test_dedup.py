@@ -59,3 +59,16 @@ def test_dedup_materializes_and_is_incremental(warehouse_dir):
     short = stories2.filter(pl.col("title") == "b-short.txt").row(0, named=True)
     assert short["cluster_id"] == b_id and not short["is_canonical"]
     assert wh.read_stage("story_duplicates").filter(pl.col("duplicate_of") == b_id)["relation"].to_list() == ["version"]
+
+
+def test_index_made_with_other_settings_is_rebuilt(warehouse_dir):
+    paras = seed_paragraphs()
+    wh = Warehouse(path=str(warehouse_dir))
+    df = clean_stories({"a.txt": "\n".join(paras[0:8]), "a2.txt": "\n".join(paras[0:8]).lower()})
+    assert _run(wh, df).success
+    stale = wh.read_stage("story_signatures").with_columns(pl.lit("w3-old-settings").alias("scheme"))
+    wh.write_stage("story_signatures", stale)
+    assert _run(wh, df).success
+    rebuilt = wh.read_stage("story_signatures")
+    assert rebuilt["scheme"].n_unique() == 1 and rebuilt["scheme"][0] != "w3-old-settings"
+    assert wh.read_stage("story_duplicates")["relation"].to_list() == ["exact"]
