@@ -13,7 +13,7 @@ from schemas import PUBLIC_TABLES, all_models
 from schemas.quarantine import Quarantine
 
 
-def _publish_sql(models: dict[str, type], tables: set[str]) -> tuple[list[str], list[str]]:
+def _publish_sql(models: dict[str, type], tables: dict[str, pl.DataFrame]) -> tuple[list[str], list[str]]:
     """COMMENT ON statements for the published tables and the analyst views (when every table they need exists)."""
     try:
         from pipelines.core.publish import views as views_mod
@@ -21,8 +21,9 @@ def _publish_sql(models: dict[str, type], tables: set[str]) -> tuple[list[str], 
         if e.name != "pipelines.core.publish.views":
             raise
         return [], []
-    comments = views_mod.comment_statements({t: m for t, m in models.items() if t in tables})
-    views = views_mod.view_statements() if set(PUBLIC_TABLES) <= tables else []
+    comments = views_mod.comment_statements({t: m for t, m in models.items() if t in tables},
+                                            columns={t: df.columns for t, df in tables.items()})
+    views = views_mod.view_statements() if set(PUBLIC_TABLES) <= set(tables) else []
     return comments, views
 
 
@@ -59,7 +60,7 @@ def build_publish_assets(table_keys: Sequence[str], upstream_keys: Sequence[str]
     def warehouse_asset(context: AssetExecutionContext, warehouse: Warehouse, **tables: pl.DataFrame):
         started = time.perf_counter()
         ordered = {t: tables[t] for t in PUBLIC_TABLES if t in tables}
-        comments, views = _publish_sql(all_models(), set(ordered))
+        comments, views = _publish_sql(all_models(), ordered)
         counts = warehouse.publish(ordered, comments=comments, views=views)
         context.log.info(f"published {counts} to {warehouse.root}")
         md = {
