@@ -67,6 +67,11 @@ class Warehouse(ConfigurableResource):
         return self.root / "_stage"
 
     @property
+    def cache_dir(self) -> Path:
+        """Per-stage result caches (pipelines.core.cache.RowCache), keyed by content ids and code version."""
+        return self.root / "_cache"
+
+    @property
     def db_path(self) -> Path:
         return self.root / DB_NAME
 

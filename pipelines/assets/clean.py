@@ -7,6 +7,7 @@ import polars as pl
 from dagster import AssetExecutionContext, AssetIn, AssetOut, MetadataValue, multi_asset
 
 from pipelines.assets._common import markdown_preview, schema_check_spec, validated
+from pipelines.core.cache import RowCache, code_version, split_keys
 from pipelines.core.clean import check_offsets, stories_and_spans
 from pipelines.core.validate import quarantine_frame
 from pipelines.resources import Warehouse
@@ -35,10 +36,18 @@ OFFSETS_QUARANTINE_STAGE = "clean__offsets"
     },
     check_specs=[schema_check_spec("clean_stories"), schema_check_spec("removed_spans")],
     can_subset=False,
+    code_version=code_version(),
 )
 def clean(context: AssetExecutionContext, warehouse: Warehouse, documents: pl.DataFrame):
     started = time.perf_counter()
-    stories, spans = stories_and_spans(documents)
+    # Incremental: documents seen before (same doc_id = same bytes, same code version) reuse their cached rows.
+    cache = RowCache(warehouse.cache_dir, "clean")
+    keys = documents["doc_id"].to_list()
+    _, todo = split_keys(keys, cache.known_keys("clean_stories", "doc_id"))
+    new_stories, new_spans = stories_and_spans(documents.filter(pl.col("doc_id").is_in(todo)))
+    stories = cache.combine("clean_stories", "doc_id", keys, new_stories).sort("doc_id", "story_index")
+    spans = cache.combine("removed_spans", "doc_id", keys, new_spans).sort("doc_id", "char_start", "char_end")
+    cache.save({"clean_stories": stories, "removed_spans": spans}, "doc_id", keys)
     # offsets must point inside the documents' raw text: violations become quarantine rows, not silent data
     bad = check_offsets(stories, spans, documents)
     warehouse.stage_quarantine(OFFSETS_QUARANTINE_STAGE, quarantine_frame(bad))
@@ -61,6 +70,8 @@ def clean(context: AssetExecutionContext, warehouse: Warehouse, documents: pl.Da
             "stub_stories_under_50_words": int((stories["n_words"] < 50).sum()) if stories.height else 0,
             "published_date_source": MetadataValue.json(dict(Counter(stories["published_date_source"].to_list()))),
             "offset_violations": len(bad),
+            "documents_processed": len(todo),
+            "documents_reused_from_cache": len(keys) - len(todo),
         },
     )
     sp = validated(
