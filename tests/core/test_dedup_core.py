@@ -214,3 +214,17 @@ def test_retiring_a_bridge_story_splits_its_cluster_like_a_full_run():
     assert mirrored.stats["n_new"] == 0  # nothing re-signed: stored signatures are reused
     kept = dedup_stories(rest, everything.index)  # default: the index keeps every story it has seen
     assert kept.index.height == 5
+
+
+def test_oversized_buckets_use_hubs_and_still_find_every_copy():
+    # 12 copies of one story (one of them shortened) and 12 unrelated ones; with max_bucket=4 every shared band
+    # bucket is "oversized", so members are only paired with the bucket's hubs
+    base = story(120, 8)
+    rows = [{"story_id": f"copy{i:02d}", "text": change_sentence(base, PARAS[200 + i])} for i in range(11)]
+    rows.append({"story_id": "short", "text": story(120, 6)})
+    rows += [{"story_id": f"other{i:02d}", "text": story(140 + 3 * i, 3)} for i in range(12)]
+    normal = dedup_stories(frame(rows))
+    hubs = dedup_stories(frame(rows), None, load_config().with_(max_bucket=4, bucket_hubs=2))
+    assert partition(hubs.assignments) == partition(normal.assignments)
+    assert frozenset([r["story_id"] for r in rows[:12]]) in partition(hubs.assignments)
+    assert hubs.stats["n_candidates"] < normal.stats["n_candidates"]
