@@ -337,3 +337,46 @@ def test_clusters_do_not_depend_on_ids():
         return partner
 
     assert run("a") == run("z") and len(run("a")) == 1
+
+
+def test_undated_mention_takes_its_clusters_day_only_when_its_words_name_it():
+    import datetime as dt
+
+    import polars as pl
+
+    from pipelines.core.link.linker import DATE_FROM_CLUSTER_RULE, complete_dates_from_clusters
+
+    day = dt.date(2020, 10, 2)
+    events = pl.DataFrame({
+        "event_id": ["a", "b", "c"],
+        "event_cluster_id": ["ec1", "ec1", "ec1"],
+        "event_date": [day, None, None],
+        "date_text": ["yesterday", "On Oct. 2", "On Sept. 23"],
+        "date_precision": ["day", "none", "none"],
+        "extractor": ["rule:x@1", "rule:x@1", "rule:x@1"],
+    })
+    clusters = pl.DataFrame({"event_cluster_id": ["ec1"], "event_date": [day]})
+    out = complete_dates_from_clusters(events, clusters)
+    assert out["event_date"].to_list() == [day, day, None]
+    assert out["date_precision"].to_list() == ["day", "day", "none"]
+    assert out["extractor"][1].endswith(DATE_FROM_CLUSTER_RULE) and out["extractor"][2] == "rule:x@1"
+
+
+def test_undated_mention_uses_calendar_words_of_its_evidence_not_relative_ones():
+    import datetime as dt
+
+    import polars as pl
+
+    from pipelines.core.link.linker import complete_dates_from_clusters
+
+    day = dt.date(2020, 10, 2)
+    events = pl.DataFrame({
+        "event_cluster_id": ["ec1", "ec1", "ec1"],
+        "event_date": [day, None, None],
+        "date_text": ["yesterday", None, None],
+        "date_precision": ["day", "none", "none"],
+        "extractor": ["r", "r", "r"],
+        "evidence": ["EU leaders yesterday approved bans.", "On Oct. 2, the EU imposed travel bans.", "Today the EU imposed bans."],
+    })
+    out = complete_dates_from_clusters(events, pl.DataFrame({"event_cluster_id": ["ec1"], "event_date": [day]}))
+    assert out["event_date"].to_list() == [day, day, None]

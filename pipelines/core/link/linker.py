@@ -541,4 +541,49 @@ def link_events(events: pl.DataFrame, stories: pl.DataFrame, rules: dict | None 
         })
     ev_out = events.with_columns(pl.Series("event_cluster_id", cluster_of, dtype=pl.Utf8))
     clusters = pl.DataFrame(rows, schema=CLUSTER_SCHEMA).sort("event_cluster_id")
-    return ev_out, clusters
+    return complete_dates_from_clusters(ev_out, clusters), clusters
+
+
+DATE_FROM_CLUSTER_RULE = "link:date-from-cluster@1"
+_MONTH_WORD = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\b", re.IGNORECASE)
+
+
+def complete_dates_from_clusters(events: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
+    """Give an undated mention its cluster's day when its own date words name that very day.
+
+    A story without a publication date can say "On Oct. 2" and leave the year unknown. Once the mention is linked
+    to a cluster dated 2020-10-02 by other stories, resolving "On Oct. 2" against that date gives 2020-10-02 again:
+    the mention's own words agree, so the day is adopted (precision `day`) and the rule is added to `extractor`.
+    A date the words do not confirm is never copied.
+    """
+    from pipelines.core.extract.dates import find_date_mentions, resolve_date
+
+    needed = {"event_date", "date_text", "date_precision", "extractor", "event_cluster_id"}
+    if not events.height or not needed <= set(events.columns):
+        return events
+    day_of = {r["event_cluster_id"]: r["event_date"] for r in clusters.select("event_cluster_id", "event_date").iter_rows(named=True)
+              if r["event_date"] is not None}
+    dates, precisions, extractors = [], [], []
+    cols = ["event_date", "date_text", "date_precision", "extractor", "event_cluster_id"]
+    cols += ["evidence"] if "evidence" in events.columns else []
+    for r in events.select(cols).iter_rows(named=True):
+        date, precision, extractor = r["event_date"], r["date_precision"], r["extractor"]
+        anchor = day_of.get(r["event_cluster_id"])
+        if date is None and anchor is not None:
+            # only calendar expressions ("Oct. 2", "2 October"): relative words like "today" name no day by themselves
+            texts = [r["date_text"]] if r["date_text"] else [t for _, _, t in find_date_mentions(r.get("evidence") or "")]
+            for text in texts:
+                if not _MONTH_WORD.search(text):
+                    continue
+                resolved, prec, _ = resolve_date(text, anchor)
+                if resolved == anchor and prec == "day":
+                    date, precision, extractor = anchor, "day", f"{extractor}+{DATE_FROM_CLUSTER_RULE}"
+                    break
+        dates.append(date)
+        precisions.append(precision)
+        extractors.append(extractor)
+    return events.with_columns(
+        pl.Series("event_date", dates, dtype=events.schema["event_date"]),
+        pl.Series("date_precision", precisions, dtype=pl.Utf8),
+        pl.Series("extractor", extractors, dtype=pl.Utf8),
+    )
