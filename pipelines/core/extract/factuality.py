@@ -18,7 +18,7 @@ NEGATION = re.compile(
     _FLAGS,
 )
 HYPOTHETICAL = re.compile(
-    r"\b(?:if|unless|whether|in\s+case|could|might|may|should|would\s+(?:have|be\s+able))\b", _FLAGS
+    r"\b(?:if|unless|whether|in\s+case|could|might|may|should|must|would\s+(?:have|be\s+able))\b", _FLAGS
 )
 THREAT = re.compile(r"\b(?:threat(?:en|ens|ened|ening)|warn(?:s|ed|ing)?|ultimatum)\b", _FLAGS)
 PLANNED = re.compile(
