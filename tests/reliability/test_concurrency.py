@@ -6,6 +6,7 @@ import time
 
 import duckdb
 import polars as pl
+import pytest
 
 from tests.reliability._run import (
     VOLATILE_COLUMNS, _digest, copy_warehouse, duckdb_snapshot, leftover_temp_files, parquet_snapshot, snapshot,
@@ -72,6 +73,7 @@ def test_two_runs_started_together_leave_a_consistent_warehouse(refs, tmp_path):
     assert leftover_temp_files(wh) == [] and not (wh / ".publish-journal.json").exists()
 
 
+@pytest.mark.slow
 def test_two_runs_on_different_inputs_leave_one_consistent_result(refs, tmp_path):
     """Input A and input B started together on the same warehouse: afterwards DuckDB and Parquet agree and every
     table is the result of one input (no documents of one with the quarantine of the other)."""

@@ -63,8 +63,9 @@ def _publish_temp(pattern: str):
     return factory
 
 
+@pytest.mark.slow
 def test_kill_after_first_stage_and_recover(refs):
-    """CI: SIGKILL right after `documents` is staged -> the old warehouse, untouched; the next run completes."""
+    """SIGKILL right after `documents` is staged -> the old warehouse, untouched; the next run completes."""
     assert _kill_and_recover(refs, "documents", _stage_written("documents")) == "previous"
 
 
