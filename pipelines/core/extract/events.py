@@ -309,7 +309,8 @@ def assign_roles(sentence: str, trig: Trigger, actors: list, others: list[Trigge
     after = [i for i, a in enumerate(actors) if a.start >= trig.end and a.start - trig.end <= TARGET_WINDOW]
     participle = bool(_PARTICIPLE.match(sentence[trig.start:trig.end]))
     passive = trig.rule.voice == "passive" or (
-        participle and bool(_PASSIVE_BEFORE.search(sentence[max(0, trig.start - 25):trig.start])))
+        participle and (bool(_PASSIVE_BEFORE.search(sentence[max(0, trig.start - 25):trig.start]))
+                        or bool(re.match(r"^\s+by\b", sentence[trig.end:]))))  # "X, backed by Y"
     if participle and not passive and before and sentence[actors[before[-1]].end:trig.start].strip() == "" \
             and re.match(r"^\s*(?:$|[,.;]|in\b|at\b|by\b|during\b|on\b|after\b|since\b|for\b)", sentence[trig.end:]):
         passive = True  # reduced relative: "217 women detained in Minsk"
