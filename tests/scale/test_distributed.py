@@ -1,0 +1,76 @@
+"""The whole pipeline on the dagster-dask executor (LocalCluster, 2 worker processes) gives the same tables as the
+single-process run on the same input (the seeds).
+
+Needs the optional `scale` extra (dagster-dask, distributed); skipped without it. Marked slow (two full runs,
+~1 min on an idle 2-core machine):
+    .venv/bin/pytest -m slow tests/scale/test_distributed.py
+(Both runs import the code under test at different moments: run it on a checkout nobody is editing.)
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("dagster_dask")
+pytest.importorskip("distributed")
+
+from tests.scale.compare import compare_warehouses, ordered_rows  # noqa: E402
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+
+
+@pytest.fixture
+def persistent_instance(tmp_path):
+    from dagster import DagsterInstance
+
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    instance = DagsterInstance.from_config(str(home))
+    yield instance
+    instance.dispose()
+
+
+@pytest.mark.slow
+def test_dask_executor_run_equals_single_process_run(tmp_path, persistent_instance):
+    from dagster import DagsterEventType
+
+    from pipelines.definitions import JOB_NAME, build_definitions
+    from pipelines.executors import DISTRIBUTED_JOB_NAME, run_distributed
+
+    corpus = tmp_path / "input"
+    shutil.copytree(SEEDS, corpus)
+    single, dist = tmp_path / "wh_single", tmp_path / "wh_dask"
+
+    job = build_definitions(str(corpus), str(single)).resolve_job_def(JOB_NAME)
+    assert job.execute_in_process(instance=persistent_instance).success
+
+    result = run_distributed(str(corpus), str(dist), persistent_instance, n_workers=2)
+    # the LocalCluster's nannies are closed at interpreter exit, after pytest closed its log streams
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    assert result.dagster_run.job_name == DISTRIBUTED_JOB_NAME
+    # the steps really ran in other processes than this one (the Dask workers)
+    import os
+
+    pids = {e.pid for e in result.all_events if e.event_type == DagsterEventType.STEP_START}
+    assert pids and os.getpid() not in pids
+
+    cmp = compare_warehouses(single, dist)
+    assert {"documents", "stories", "events"} <= set(cmp)
+    assert all(c["equal"] for c in cmp.values()), cmp
+    for table in ("stories", "events", "actors"):
+        if table in cmp:
+            rows = ordered_rows(single, table)
+            assert rows and rows == ordered_rows(dist, table)
+
+
+def test_executor_config_local_and_existing():
+    from pipelines.executors import dask_executor_config
+
+    local = dask_executor_config(3)["cluster"]["local"]
+    assert local["n_workers"] == 3 and local["threads_per_worker"] == 1 and local["processes"] is True
+    assert dask_executor_config(address="tcp://10.0.0.5:8786") == {"cluster": {"existing": {"address": "tcp://10.0.0.5:8786"}}}
