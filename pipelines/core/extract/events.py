@@ -454,15 +454,32 @@ def _confidence(rule: Rule, n_src: int, n_tgt: int, clf_prob: float | None) -> f
 
 
 # ----------------------------------------------------------------------------------------- main entry
+ROLES_DEFAULT = "dep"  # "dep": dependency parse of trigger sentences (roles.py), nearest-actor rule as fallback;
+                       # "nearest": the regex rule only (no spaCy)
+PARSE_CHUNK = 1024  # trigger sentences collected before one batched parse (bounds memory on big inputs)
+
+
 def extract_events(stories: Iterable[dict], *, rules_dir: Path | None = None,
-                   use_classifier: bool = True) -> tuple[list[dict], list[dict]]:
+                   use_classifier: bool = True, roles: str | None = None) -> tuple[list[dict], list[dict]]:
     """Event mention rows (CONTRACT `events` columns minus event_cluster_id, plus published_date) and the
-    actors rows those events point to."""
+    actors rows those events point to. `roles`: "dep" or "nearest" (default ROLES_DEFAULT)."""
     rdir = str(rules_dir or RULES_DIR)
     res = _resolvers(str(rules_dir) if rules_dir else None)
     clf = _classifier() if use_classifier else None
+    mode = roles or ROLES_DEFAULT
     events: list[dict] = []
     seen_actors: dict[str, dict] = {}
+    pending: list[tuple] = []  # trigger sentences waiting for the batched parse
+
+    def flush() -> None:
+        docs = None
+        if mode == "dep" and pending:
+            from pipelines.core.extract import roles as roles_mod
+            docs = roles_mod.parse_sentences([p[4] for p in pending])
+        for k, item in enumerate(pending):
+            events.extend(_sentence_events(item, docs[k] if docs is not None else None, res, clf, seen_actors))
+        pending.clear()
+
     for story in stories:
         text = story.get("text") or ""
         story_id = story["story_id"]
@@ -470,7 +487,6 @@ def extract_events(stories: Iterable[dict], *, rules_dir: Path | None = None,
         ctx = res.new_context()
         for s_idx, (s0, s1) in enumerate(split_sentences(text)):
             sentence = text[s0:s1]
-            actors = None
             triggers = find_triggers(sentence, rdir) if len(sentence) <= MAX_SENTENCE else []
             if not triggers:
                 # keep coreference state current (e.g. "the bloc" after "the EU") even without events
@@ -480,39 +496,76 @@ def extract_events(stories: Iterable[dict], *, rules_dir: Path | None = None,
             actors = res.actors(sentence, ctx)
             if not actors:
                 continue
-            quantities = res.find_quantities(sentence) if res.find_quantities else []
-            place = res.find_place(sentence) if res.find_place else None
-            sent_rows: dict[tuple, dict] = {}
-            for trig in triggers:
-                sources, targets, voice = assign_roles(sentence, trig, actors, triggers)
-                if not sources and not targets:
-                    continue
-                rule = trig.rule
-                factuality, cue = fact.classify(sentence, trig.start, trig.end, rule.event_type)
-                ev_date, precision, date_text = _date(res, sentence, published, factuality)
-                qty, qkind, qtext = pick_quantity(rule.event_type, trig, quantities)
-                clf_p = None
-                if clf is not None:
-                    lo = min([a.end for a in sources] + [trig.start])
-                    hi = max([a.start for a in targets] + [trig.end])
-                    clf_p = clf.prob_for(clf.predict_proba(sentence, (lo, hi)), rule.event_type)
-                conf = _confidence(rule, len(sources), len(targets), clf_p)
-                extractor = f"rule:{rule.name}@{rule.version}" + ("+clf:" + clf.model_id if clf_p is not None else "")
-                for src in (sources or [None]):
-                    for tgt in (targets or [None]):
-                        if src is not None and tgt is not None and src.actor_id == tgt.actor_id:
-                            tgt = None
-                        key = (rule.event_type, src.actor_id if src else None, tgt.actor_id if tgt else None, factuality)
-                        if key in sent_rows and sent_rows[key]["confidence"] >= conf:
-                            continue
-                        row = _row(story_id, s_idx, s0, s1, sentence, trig, rule, factuality, src, tgt,
-                                   ev_date, precision, date_text, place, qty, qkind, qtext, conf, extractor, published)
-                        sent_rows[key] = row
-                        for a in (src, tgt):
-                            if a is not None:
-                                _note_actor(seen_actors, a)
-            events.extend(_drop_subsumed(list(sent_rows.values())))
+            pending.append((story_id, published, s_idx, (s0, s1), sentence, triggers, actors))
+        if len(pending) >= PARSE_CHUNK:
+            flush()
+    flush()
     return events, _actors_rows(res, seen_actors)
+
+
+def _roles(sentence: str, trig: Trigger, actors: list, triggers: list, doc) -> tuple[list, list, str, str]:
+    """(sources, targets, voice, roles rule id): the parse's roles when it names an actor, the nearest-actor rule
+    for a role the parse leaves open (no argument, or a pronoun), the nearest-actor rule alone without a parse."""
+    sources, targets, voice = assign_roles(sentence, trig, actors, triggers)
+    if doc is None:
+        return sources, targets, voice, "roles:nearest@1"
+    from pipelines.core.extract import roles as roles_mod
+    dep = roles_mod.dep_roles(doc, trig.start, trig.end, actors)
+    if dep is None:
+        return sources, targets, voice, roles_mod.FALLBACK_ID
+    src_idx, tgt_idx, dvoice = dep
+    # the parser often reads a list "the EU, Canada and the US" as appositions: widen with the regex coordination
+    src_idx = _widen(actors, src_idx, sentence) if src_idx else src_idx
+    tgt_idx = _widen(actors, tgt_idx, sentence) if tgt_idx else tgt_idx
+    d_src = [actors[i] for i in src_idx] if src_idx is not None else sources
+    d_tgt = [actors[i] for i in tgt_idx] if tgt_idx is not None else targets
+    ids = {a.actor_id for a in d_src}
+    d_tgt = [a for a in d_tgt if a.actor_id not in ids]
+    return d_src, d_tgt, dvoice, roles_mod.RULE_ID
+
+
+def _widen(actors: list, idx: list[int], sentence: str) -> list[int]:
+    out = set(idx)
+    for i in idx:
+        out.update(_coordinated(actors, i, sentence, +1))
+        out.update(_coordinated(actors, i, sentence, -1))
+    return sorted(out)
+
+
+def _sentence_events(item: tuple, doc, res: _Resolvers, clf, seen_actors: dict[str, dict]) -> list[dict]:
+    story_id, published, s_idx, (s0, s1), sentence, triggers, actors = item
+    quantities = res.find_quantities(sentence) if res.find_quantities else []
+    place = res.find_place(sentence) if res.find_place else None
+    sent_rows: dict[tuple, dict] = {}
+    for trig in triggers:
+        sources, targets, voice, roles_id = _roles(sentence, trig, actors, triggers, doc)
+        if not sources and not targets:
+            continue
+        rule = trig.rule
+        factuality, cue = fact.classify(sentence, trig.start, trig.end, rule.event_type)
+        ev_date, precision, date_text = _date(res, sentence, published, factuality)
+        qty, qkind, qtext = pick_quantity(rule.event_type, trig, quantities)
+        clf_p = None
+        if clf is not None:
+            lo = min([a.end for a in sources] + [trig.start])
+            hi = max([a.start for a in targets] + [trig.end])
+            clf_p = clf.prob_for(clf.predict_proba(sentence, (lo, hi)), rule.event_type)
+        conf = _confidence(rule, len(sources), len(targets), clf_p)
+        extractor = f"rule:{rule.name}@{rule.version}+{roles_id}" + ("+clf:" + clf.model_id if clf_p is not None else "")
+        for src in (sources or [None]):
+            for tgt in (targets or [None]):
+                if src is not None and tgt is not None and src.actor_id == tgt.actor_id:
+                    tgt = None
+                key = (rule.event_type, src.actor_id if src else None, tgt.actor_id if tgt else None, factuality)
+                if key in sent_rows and sent_rows[key]["confidence"] >= conf:
+                    continue
+                row = _row(story_id, s_idx, s0, s1, sentence, trig, rule, factuality, src, tgt,
+                           ev_date, precision, date_text, place, qty, qkind, qtext, conf, extractor, published)
+                sent_rows[key] = row
+                for a in (src, tgt):
+                    if a is not None:
+                        _note_actor(seen_actors, a)
+    return _drop_subsumed(list(sent_rows.values()))
 
 
 def _drop_subsumed(rows: list[dict]) -> list[dict]:
@@ -550,7 +603,7 @@ def _row(story_id, s_idx, s0, s1, sentence, trig, rule, factuality, src, tgt, ev
     src_id = src.actor_id if src else None
     tgt_id = tgt.actor_id if tgt else None
     return {
-        "event_id": stable_id("ev", story_id, s_idx, s0, s1, rule.event_type, src_id, tgt_id),
+        "event_id": stable_id("ev", story_id, s_idx, s0, s1, rule.event_type, factuality, src_id, tgt_id),
         "story_id": story_id,
         "sentence_index": s_idx,
         "char_start": s0,
