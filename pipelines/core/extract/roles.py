@@ -69,18 +69,20 @@ RULES_FILE = Path(__file__).resolve().parents[2] / "rules" / "roles.yaml"
 
 @dataclass(frozen=True)
 class RoleRules:
-    light_verbs: frozenset[str]
+    non_agent_verbs: frozenset[str]
     preps_1: frozenset[str]
     preps_2: frozenset[str]
     pronouns: frozenset[str]
     rel_pronouns: frozenset[str]
+    climb_preps: frozenset[str]
 
 
 @lru_cache(maxsize=4)
 def load_role_rules(path: str = str(RULES_FILE)) -> RoleRules:
     d = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    return RoleRules(frozenset(d["light_verbs"]), frozenset(d["target_preps_primary"]),
-                     frozenset(d["target_preps_secondary"]), frozenset(d["pronouns"]), frozenset(d["relative_pronouns"]))
+    return RoleRules(frozenset(d["non_agent_verbs"]), frozenset(d["target_preps_primary"]),
+                     frozenset(d["target_preps_secondary"]), frozenset(d["pronouns"]), frozenset(d["relative_pronouns"]),
+                     frozenset(d["climb_preps"]))
 
 
 _SUBJ = {"nsubj", "csubj"}
@@ -102,7 +104,13 @@ def _is_passive(v) -> bool:
     deps = {c.dep_ for c in v.children}
     if deps & {"auxpass", "nsubjpass", "agent"}:
         return True
-    return v.tag_ == "VBN" and v.dep_ in ("acl", "relcl", "amod")
+    if v.tag_ != "VBN":
+        return False
+    if v.dep_ in ("acl", "relcl", "amod"):
+        return True
+    # small clause "saw 7,000 demonstrators detained": a participle with a subject, no object, no perfect "have"
+    return ("nsubj" in deps and "dobj" not in deps
+            and not any(c.dep_ == "aux" and c.lemma_.lower() == "have" for c in v.children))
 
 
 def _np_chars(tok) -> list[tuple[int, int]]:
@@ -134,7 +142,7 @@ def _actor_for(tok, actors: list) -> int | None:
 def _resolve(cands: list, actors: list, rr: RoleRules) -> list[int] | None:
     """First candidate argument that names an actor -> [its actor]. No candidate, or a
     pronoun before any actor -> None (left to the nearest-actor rule); candidates without an actor -> []."""
-    for tok in cands:
+    for tok in [c for t in cands for c in (t, *_children(t, {"appos"}))]:  # "Sidhoum, Algeria's activist"
         if tok.lower_ in rr.pronouns and tok.pos_ == "PRON":
             return None
         i = _actor_for(tok, actors)
@@ -176,26 +184,31 @@ def _scan_preps(top, after: int, preps, exclude) -> list:
     return out
 
 
-def _predicates(h, rr: RoleRules) -> list:
-    """The trigger head plus the words that govern it up to the verb that can carry its subject: compound/amod
-    heads, a prepositional chain ("approval for travel bans"), a light verb whose object it is ("imposed
-    sanctions"), the passive verb whose subject it is ("sanctions were imposed by")."""
+def _predicates(h, rr: RoleRules) -> tuple[list, bool]:
+    """(the trigger head plus the words that govern it up to the verb that can carry its subject, blocked):
+    compound/amod/conjunct heads, a prepositional chain ("approval for travel bans", "responded with
+    counter-sanctions"), the verb whose object it is ("imposed sanctions"), the passive verb whose subject it is.
+    blocked: the chain ends at a verb that does not lend its subject ("HRW described the crackdown")."""
     preds = [h]
     t = h
     for _ in range(4):
         if t.pos_ in _VERB_POS or t.head.i == t.i:
             break
+        nxt = None
         if t.dep_ in ("compound", "amod", "nsubjpass") or (t.dep_ == "conj" and t.head.pos_ not in _VERB_POS):
-            t = t.head
-        elif t.dep_ in ("dobj", "attr", "oprd") and t.head.lemma_.lower() in rr.light_verbs:
-            t = t.head
+            nxt = t.head
+        elif t.dep_ in ("dobj", "attr", "oprd"):
+            nxt = t.head
         elif t.dep_ == "pobj" and t.head.dep_ == "prep" and t.head.head.i != t.head.i \
-                and t.head.head.pos_ not in _VERB_POS:
-            t = t.head.head
-        else:
+                and (t.head.head.pos_ not in _VERB_POS or t.head.lower_ in rr.climb_preps):
+            nxt = t.head.head
+        if nxt is None:
             break
+        if nxt.pos_ in _VERB_POS and nxt.lemma_.lower() in rr.non_agent_verbs:
+            return preds, True
+        t = nxt
         preds.append(t)
-    return preds
+    return preds, False
 
 
 def _subjects(v, rr: RoleRules, depth: int = 0) -> list:
@@ -208,10 +221,11 @@ def _subjects(v, rr: RoleRules, depth: int = 0) -> list:
         return [s]
     if depth >= 3 or v.head.i == v.i:
         return []
-    if v.dep_ == "relcl":
-        return [v.head]
-    if v.dep_ == "acl" and v.tag_ == "VBG":  # "police detaining women"
-        return [v.head]
+    if v.dep_ == "relcl" or (v.dep_ == "acl" and v.tag_ == "VBG"):  # "police detaining women"
+        # "X issued a declaration demanding ...": the noun, then the subject of the verb it is the object of
+        n = v.head
+        more = _subjects(n.head, rr, depth + 1) if n.dep_ == "dobj" and n.head.pos_ in _VERB_POS else []
+        return [n, *more]
     if v.dep_ in ("xcomp", "conj", "advcl") and v.head.pos_ in _VERB_POS:
         if v.dep_ == "conj" and _is_passive(v.head) != _is_passive(v):
             return []
@@ -230,9 +244,10 @@ def dep_roles(doc, trig_start: int, trig_end: int, actors: list,
         return None
     # the trigger and the nouns coordinated with it ("travel bans and asset freezes") are never its arguments
     trig_ids = {t.i for t in toks} | {c.i for c in h.conjuncts}
-    preds = _predicates(h, rr)
+    preds, blocked = _predicates(h, rr)
     trig_ids |= {v.i for v in preds}
     src_c: list = []
+    no_agent = False
     tgt_c: list = []
     voice = "active"
 
@@ -242,7 +257,7 @@ def dep_roles(doc, trig_start: int, trig_end: int, actors: list,
     if passive_v is not None:
         voice = "passive"
         src_c = [p for a in _children(passive_v, {"agent"}) for p in a.children if p.dep_ == "pobj"]
-        for sp in _children(passive_v, {"nsubjpass"}):
+        for sp in _children(passive_v, {"nsubjpass", "nsubj"}):
             if sp.i not in trig_ids:
                 tgt_c.append(passive_v.head if (sp.lower_ in rr.rel_pronouns and passive_v.dep_ == "relcl") else sp)
         if not tgt_c and passive_v.dep_ == "conj":  # "was praised by X and backed by Y": shared subject
@@ -258,9 +273,15 @@ def dep_roles(doc, trig_start: int, trig_end: int, actors: list,
                 break
         if h.pos_ not in _VERB_POS:
             voice = "nominal"
-            # "EU sanctions", "Belarus's counter-sanctions": an actor in a pre-modifier of the trigger noun
+            # "EU sanctions", "Belarus's counter-sanctions": an actor in a pre-modifier of the trigger noun;
+            # "a crackdown by police": the object of "by"
             src_c += [c for c in h.children if c.dep_ in ("poss", "compound", "amod", "nmod") and c.i not in trig_ids
                       and c.i < h.i and _actor_for(c, actors) is not None]
+            src_c += _prep_objects(h, ("by",), trig_ids)
+            if not src_c and blocked:
+                # the noun is an argument of a verb that does not lend its subject ("HRW described the
+                # crackdown", "facing protests"): the parse names no agent, so the nearest actor is not one either
+                no_agent = True
         # target: object of the trigger verb (not the trigger noun itself), else a prepositional object
         for group in (None, rr.preps_1, "scan", rr.preps_2):
             if group == "scan":  # nominal trigger: against/on phrase the parser hung elsewhere in the clause
@@ -277,9 +298,11 @@ def dep_roles(doc, trig_start: int, trig_end: int, actors: list,
                 if v.pos_ in _VERB_POS:
                     break
     src = _resolve(src_c, actors, rr)
+    if src is None and no_agent:
+        src = []
     tgt = _resolve(tgt_c, actors, rr)
     if src and tgt:
         tgt = [i for i in tgt if i not in src]
-    if not src and not tgt:
+    if src is None and tgt is None:
         return None
     return src, tgt, voice
