@@ -517,8 +517,14 @@ def _roles(sentence: str, trig: Trigger, actors: list, triggers: list, doc) -> t
     # the parser often reads a list "the EU, Canada and the US" as appositions: widen with the regex coordination
     src_idx = _widen(actors, src_idx, sentence) if src_idx else src_idx
     tgt_idx = _widen(actors, tgt_idx, sentence) if tgt_idx else tgt_idx
-    d_src = [actors[i] for i in src_idx] if src_idx is not None else sources
-    d_tgt = [actors[i] for i in tgt_idx] if tgt_idx is not None else targets
+    if src_idx is not None and tgt_idx is not None:
+        d_src, d_tgt = [actors[i] for i in src_idx], [actors[i] for i in tgt_idx]
+    else:  # one role open: the nearest-actor rule fills it, never with an actor the parse gave the other role
+        taken = set(src_idx or ()) | set(tgt_idx or ())
+        rest = [a for i, a in enumerate(actors) if i not in taken]
+        n_src, n_tgt, _ = assign_roles(sentence, trig, rest, triggers) if rest else ([], [], voice)
+        d_src = [actors[i] for i in src_idx] if src_idx is not None else n_src
+        d_tgt = [actors[i] for i in tgt_idx] if tgt_idx is not None else n_tgt
     ids = {a.actor_id for a in d_src}
     d_tgt = [a for a in d_tgt if a.actor_id not in ids]
     return d_src, d_tgt, dvoice, roles_mod.RULE_ID

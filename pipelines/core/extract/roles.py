@@ -75,6 +75,7 @@ class RoleRules:
     pronouns: frozenset[str]
     rel_pronouns: frozenset[str]
     climb_preps: frozenset[str]
+    noun_climb_preps: frozenset[str]
 
 
 @lru_cache(maxsize=4)
@@ -82,7 +83,8 @@ def load_role_rules(path: str = str(RULES_FILE)) -> RoleRules:
     d = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     return RoleRules(frozenset(d["non_agent_verbs"]), frozenset(d["target_preps_primary"]),
                      frozenset(d["target_preps_secondary"]), frozenset(d["pronouns"]), frozenset(d["relative_pronouns"]),
-                     frozenset(d["climb_preps"]))
+                     frozenset(d["climb_preps"]),
+                     frozenset(d["noun_climb_preps"]))
 
 
 _SUBJ = {"nsubj", "csubj"}
@@ -107,36 +109,47 @@ def _is_passive(v) -> bool:
     if v.tag_ != "VBN":
         return False
     if v.dep_ in ("acl", "relcl", "amod"):
-        return True
+        # reduced relative "women detained in Minsk"; a participle set off by a comma from its noun is more
+        # likely a misparsed main verb ("Tikhanovskaya, a novice who ..., called on EU leaders")
+        head = v.head
+        lo, hi = sorted((head.i, v.i))
+        return not any(t.text in (",", ";", "—", "–") for t in v.doc[lo + 1:hi])
     # small clause "saw 7,000 demonstrators detained": a participle with a subject, no object, no perfect "have"
     return ("nsubj" in deps and "dobj" not in deps
             and not any(c.dep_ == "aux" and c.lemma_.lower() == "have" for c in v.children))
 
 
-def _np_chars(tok) -> list[tuple[int, int]]:
-    """Char intervals of the head noun phrase of `tok`: the token plus its modifiers and "of"-complements,
-    without clauses, conjuncts, appositions or other prepositional phrases."""
+def _np_chars(tok, preps: tuple[str, ...] = ("of",)) -> list[tuple[int, int]]:
+    """Char intervals of the head noun phrase of `tok`: the token plus its modifiers and its `preps`-complements
+    ("members of the regime"), without clauses, conjuncts, appositions or other prepositional phrases."""
     out = [(tok.idx, tok.idx + len(tok))]
     stack = list(tok.children)
     while stack:
         c = stack.pop()
-        if c.dep_ in _PRUNE and not (c.dep_ == "prep" and c.lower_ == "of"):
+        if c.dep_ in _PRUNE and not (c.dep_ == "prep" and c.lower_ in preps):
             continue
         out.append((c.idx, c.idx + len(c)))
         stack.extend(c.children)
     return out
 
 
+_LOCATIVE = ("of", "in", "from", "throughout", "across")
+
+
 def _actor_for(tok, actors: list) -> int | None:
     """Index of the actor mention for the phrase headed by `tok`: the one covering the head token, else the
-    leftmost one inside its noun phrase."""
+    leftmost one inside its noun phrase, else the leftmost one in a locative complement ("students throughout
+    Indonesia", "ethnic Albanians in south Serbia")."""
     t0, t1 = tok.idx, tok.idx + len(tok)
     for i, a in enumerate(actors):
         if a.start < t1 and a.end > t0:
             return i
-    iv = _np_chars(tok)
-    hits = [i for i, a in enumerate(actors) if any(a.start < e and a.end > s for s, e in iv)]
-    return min(hits, key=lambda i: actors[i].start) if hits else None
+    for preps in (("of",), _LOCATIVE):
+        iv = _np_chars(tok, preps)
+        hits = [i for i, a in enumerate(actors) if any(a.start < e and a.end > s for s, e in iv)]
+        if hits:
+            return min(hits, key=lambda i: actors[i].start)
+    return None
 
 
 def _resolve(cands: list, actors: list, rr: RoleRules) -> list[int] | None:
@@ -200,7 +213,7 @@ def _predicates(h, rr: RoleRules) -> tuple[list, bool]:
         elif t.dep_ in ("dobj", "attr", "oprd"):
             nxt = t.head
         elif t.dep_ == "pobj" and t.head.dep_ == "prep" and t.head.head.i != t.head.i \
-                and (t.head.head.pos_ not in _VERB_POS or t.head.lower_ in rr.climb_preps):
+                and t.head.lower_ in (rr.climb_preps if t.head.head.pos_ in _VERB_POS else rr.noun_climb_preps):
             nxt = t.head.head
         if nxt is None:
             break
@@ -221,7 +234,7 @@ def _subjects(v, rr: RoleRules, depth: int = 0) -> list:
         return [s]
     if depth >= 3 or v.head.i == v.i:
         return []
-    if v.dep_ == "relcl" or (v.dep_ == "acl" and v.tag_ == "VBG"):  # "police detaining women"
+    if v.dep_ == "relcl" or (v.dep_ == "acl" and not _is_passive(v)):  # "police detaining women"
         # "X issued a declaration demanding ...": the noun, then the subject of the verb it is the object of
         n = v.head
         more = _subjects(n.head, rr, depth + 1) if n.dep_ == "dobj" and n.head.pos_ in _VERB_POS else []
