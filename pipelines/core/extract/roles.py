@@ -152,12 +152,15 @@ def _actor_for(tok, actors: list) -> int | None:
     return None
 
 
-def _resolve(cands: list, actors: list, rr: RoleRules) -> list[int] | None:
-    """First candidate argument that names an actor -> [its actor]. No candidate, or a
-    pronoun before any actor -> None (left to the nearest-actor rule); candidates without an actor -> []."""
+def _resolve(cands: list, actors: list, rr: RoleRules, taken: Sequence[int] = ()) -> list[int] | None:
+    """First candidate argument that names an actor -> [its actor]. A personal pronoun before any actor -> the
+    nearest actor ending before the pronoun and not `taken` by the other role ("the EU said it would ...";
+    coreference-lite), [] when there is none ("He was charged": the antecedent is in an earlier sentence).
+    No candidate -> None (left to the nearest-actor rule); candidates without an actor -> []."""
     for tok in [c for t in cands for c in (t, *_children(t, {"appos"}))]:  # "Sidhoum, Algeria's activist"
         if tok.lower_ in rr.pronouns and tok.pos_ == "PRON":
-            return None
+            prev = [i for i, a in enumerate(actors) if a.end <= tok.idx and i not in taken]
+            return [max(prev, key=lambda i: actors[i].end)] if prev else []
         i = _actor_for(tok, actors)
         if i is None:
             continue
@@ -239,6 +242,8 @@ def _subjects(v, rr: RoleRules, depth: int = 0) -> list:
         n = v.head
         more = _subjects(n.head, rr, depth + 1) if n.dep_ == "dobj" and n.head.pos_ in _VERB_POS else []
         return [n, *more]
+    if v.dep_ == "pcomp" and v.head.dep_ == "prep" and v.head.head.pos_ in _VERB_POS:  # "... after refusing to"
+        return _subjects(v.head.head, rr, depth + 1)
     if v.dep_ in ("xcomp", "conj", "advcl") and v.head.pos_ in _VERB_POS:
         if v.dep_ == "conj" and _is_passive(v.head) != _is_passive(v):
             return []
@@ -284,14 +289,17 @@ def dep_roles(doc, trig_start: int, trig_end: int, actors: list,
             if v.pos_ in _VERB_POS:
                 src_c = [s for s in _subjects(v, rr) if s.i not in trig_ids]
                 break
+        if h.dep_ == "relcl" and not _children(h, {"dobj"}) and any(
+                c.lower_ not in rr.rel_pronouns for c in _children(h, _SUBJ)):
+            tgt_c.append(h.head)  # "officials it accuses of rigging": the modified noun is the object
         if h.pos_ not in _VERB_POS:
             voice = "nominal"
             # "EU sanctions", "Belarus's counter-sanctions": an actor in a pre-modifier of the trigger noun;
             # "a crackdown by police": the object of "by"
             src_c += [c for c in h.children if c.dep_ in ("poss", "compound", "amod", "nmod") and c.i not in trig_ids
                       and c.i < h.i and _actor_for(c, actors) is not None]
-            src_c += _prep_objects(h, ("by",), trig_ids)
-            if not src_c and blocked:
+            src_c += _prep_objects(h, ("by", "from"), trig_ids)  # "a pledge from its leaders"
+            if not src_c and (blocked or preds[-1].dep_ in _SUBJ):  # "As the meeting began, Rutte said"
                 # the noun is an argument of a verb that does not lend its subject ("HRW described the
                 # crackdown", "facing protests"): the parse names no agent, so the nearest actor is not one either
                 no_agent = True
@@ -310,10 +318,12 @@ def dep_roles(doc, trig_start: int, trig_end: int, actors: list,
                         tgt_c += _prep_objects(w, group, trig_ids)
                 if v.pos_ in _VERB_POS:
                     break
-    src = _resolve(src_c, actors, rr)
+    tgt = _resolve(tgt_c, actors, rr)
+    src = _resolve(src_c, actors, rr, taken=tgt or ())
     if src is None and no_agent:
         src = []
-    tgt = _resolve(tgt_c, actors, rr)
+    if tgt is None and voice == "nominal" and no_agent:
+        tgt = []  # a noun trigger without an against/on phrase: the next actor in the sentence is not its target
     if src and tgt:
         tgt = [i for i in tgt if i not in src]
     if src is None and tgt is None:
