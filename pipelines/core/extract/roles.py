@@ -152,13 +152,16 @@ def _actor_for(tok, actors: list) -> int | None:
     return None
 
 
-def _resolve(cands: list, actors: list, rr: RoleRules, taken: Sequence[int] = ()) -> list[int] | None:
+def _resolve(cands: list, actors: list, rr: RoleRules, taken: Sequence[int] = (),
+             coref: bool = True) -> list[int] | None:
     """First candidate argument that names an actor -> [its actor]. A personal pronoun before any actor -> the
     nearest actor ending before the pronoun and not `taken` by the other role ("the EU said it would ...";
     coreference-lite), [] when there is none ("He was charged": the antecedent is in an earlier sentence).
     No candidate -> None (left to the nearest-actor rule); candidates without an actor -> []."""
     for tok in [c for t in cands for c in (t, *_children(t, {"appos"}))]:  # "Sidhoum, Algeria's activist"
         if tok.lower_ in rr.pronouns and tok.pos_ == "PRON":
+            if not coref:  # an object pronoun ("released her") rarely points back inside its own sentence
+                return []
             prev = [i for i, a in enumerate(actors) if a.end <= tok.idx and i not in taken]
             return [max(prev, key=lambda i: actors[i].end)] if prev else []
         i = _actor_for(tok, actors)
@@ -244,6 +247,11 @@ def _subjects(v, rr: RoleRules, depth: int = 0) -> list:
         return [n, *more]
     if v.dep_ == "pcomp" and v.head.dep_ == "prep" and v.head.head.pos_ in _VERB_POS:  # "... after refusing to"
         return _subjects(v.head.head, rr, depth + 1)
+    if v.dep_ == "xcomp" and v.head.pos_ in _VERB_POS:  # object control: "called on authorities to release"
+        ctrl = _children(v.head, {"dobj"}) or [p for pr in _children(v.head, {"prep"}) if pr.lower_ in ("on", "upon")
+                                               for p in pr.children if p.dep_ == "pobj"]
+        if ctrl and ctrl[0].i < v.i:
+            return ctrl[:1]
     if v.dep_ in ("xcomp", "conj", "advcl") and v.head.pos_ in _VERB_POS:
         if v.dep_ == "conj" and _is_passive(v.head) != _is_passive(v):
             return []
@@ -318,7 +326,7 @@ def dep_roles(doc, trig_start: int, trig_end: int, actors: list,
                         tgt_c += _prep_objects(w, group, trig_ids)
                 if v.pos_ in _VERB_POS:
                     break
-    tgt = _resolve(tgt_c, actors, rr)
+    tgt = _resolve(tgt_c, actors, rr, coref=voice == "passive")
     src = _resolve(src_c, actors, rr, taken=tgt or ())
     if src is None and no_agent:
         src = []
