@@ -58,6 +58,18 @@ class _Progress(logging.Handler):
         print(text, file=self.stream, flush=True)
 
 
+def _run_errors(result) -> list[tuple[str, str]]:
+    """Errors that are not step failures (e.g. a resource that could not start: the run lock timed out)."""
+    out = []
+    for ev in result.all_events:
+        data = getattr(ev, "event_specific_data", None)
+        err = getattr(data, "error", None)
+        if err is not None:
+            msg = (err.cause.message if getattr(err, "cause", None) else err.message) or ""
+            out.append((ev.step_key or ev.event_type_value.lower(), msg))
+    return out
+
+
 def _summary(warehouse_root: Path) -> str:
     import duckdb
 
@@ -107,7 +119,7 @@ def run(input_dir: str | None, warehouse_dir: str | None, quiet: bool = False) -
         instance = DagsterInstance.from_config(home) if home else DagsterInstance.ephemeral(tempdir=tmp)
         result = job.execute_in_process(instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}})
     if not result.success:
-        failed = progress.failures or [(s.step_key, "failed") for s in result.get_step_failure_events()]
+        failed = progress.failures or [(s.step_key, "failed") for s in result.get_step_failure_events()] or _run_errors(result)
         for step, msg in failed:
             print(f"newsevents: stage '{step}' failed: {msg.strip().splitlines()[-1] if msg.strip() else msg}", file=sys.stderr)
         if not failed:
