@@ -286,6 +286,8 @@ def dep_roles(doc, trig_start: int, trig_end: int, actors: list,
         for sp in _children(passive_v, {"nsubjpass", "nsubj"}):
             if sp.i not in trig_ids:
                 tgt_c.append(passive_v.head if (sp.lower_ in rr.rel_pronouns and passive_v.dep_ == "relcl") else sp)
+        for cs in _children(passive_v, {"csubjpass"}):  # "Protesters marching to X were detained" (misparse)
+            tgt_c += _children(cs, {"nsubj"}) or [cs]
         if not tgt_c and passive_v.dep_ == "conj":  # "was praised by X and backed by Y": shared subject
             tgt_c += [sp for sp in _children(passive_v.head, {"nsubjpass"}) if sp.i not in trig_ids]
         if passive_v.dep_ in ("acl", "relcl", "amod") and passive_v.head.i not in trig_ids \
