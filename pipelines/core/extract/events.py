@@ -1,4 +1,4 @@
-"""Sentences of canonical stories -> PLOVER event mentions (pure Python, no dagster, no parser).
+"""Sentences of canonical stories -> PLOVER event mentions (pure Python, no dagster).
 
 Pipeline per story:
 1. `split_sentences(text)` -> (start, end) offsets; `text[start:end]` is the sentence (stripped).
@@ -8,6 +8,11 @@ Pipeline per story:
 4. actors of the sentence from `ActorResolver.find` (per-story `ActorContext` for coreference-lite).
    Roles: active voice -> source = nearest actor before the trigger, target = first actor after it (within
    `TARGET_WINDOW` chars); passive voice ("were detained by police") -> source after "by", target before.
+   Default (ROLES_DEFAULT = "dep"): the sentences that hold a trigger and an actor are parsed in batches with
+   spaCy (roles.py) and the trigger's syntactic arguments (subject / "by"-agent / object / against-on phrase) are
+   mapped onto the actor mentions; a role the parse leaves open falls back to the rule above, a parse that names
+   no argument at all falls back to the rule above entirely. `extractor` says which: "+roles:dep@1" or
+   "+roles:nearest@1".
    Coordinated actors ("the EU, Canada and the US") expand into ONE EVENT PER ACTOR (documented choice).
    A mention without any actor is dropped (it cannot say who did what to whom).
 5. factuality (factuality.classify), date (dates.resolve_date, future=True for planned/threatened; fallback:

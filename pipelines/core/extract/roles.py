@@ -16,9 +16,13 @@ mentions (by character overlap):
   else dobj/dative; else the object of against/on/upon/targeting, then of with/to/towards/at/over/of.
 Coordinated arguments ("the EU, Canada and the US") give every conjunct's actor.
 
-Each role is a list of actor indexes, or None when the parse has no argument for it or the argument is a personal
-pronoun (the caller falls back to the nearest-actor rule for that role). An argument whose phrase holds no actor
-gives [] (the parse decided: not a known actor). `dep_roles` returns None when the parse names no actor at all.
+Each role is a list of actor indexes, or None when the parse has no argument for it (the caller falls back to the
+nearest-actor rule for that role). An argument whose phrase holds no actor gives [] (the parse decided: not a
+known actor, e.g. "The resolution was praised by the US" has no target). A subject pronoun takes the nearest actor
+before it in the sentence ("the EU said it would ..."), an object pronoun none. A noun trigger governed by a verb
+of speaking/judging/causing (rules/roles.yaml non_agent_verbs: "HRW described the crackdown") has no source.
+`dep_roles` returns None when the parse gives no argument for either role.
+Word lists (non-agent verbs, prepositions, pronouns) are data in rules/roles.yaml.
 """
 from __future__ import annotations
 
