@@ -332,6 +332,8 @@ def dep_roles(doc, trig_start: int, trig_end: int, actors: list,
                         tgt_c += _prep_objects(w, group, trig_ids)
                 if v.pos_ in _VERB_POS:
                     break
+    if voice == "passive" and not src_c:
+        no_agent = True  # a passive without a by-phrase names no agent ("217 women detained in Minsk")
     tgt = _resolve(tgt_c, actors, rr, coref=voice == "passive")
     src = _resolve(src_c, actors, rr, taken=tgt or ())
     if src is None and no_agent:
