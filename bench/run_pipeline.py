@@ -345,7 +345,7 @@ def render(results: list[dict], started: str, argv: list[str]) -> str:
             if y:
                 t = y[f"n{n}"]
                 note = "" if y["scale_factor"] == 1 else f" (sample, ×{y['scale_factor']} by words)"
-                L.append(f"| {r['scale']}x | {n} | {y['sampled_docs']:,}{note} | {t['parse_seconds_full']} | {t['cpu_seconds']} | "
+                L.append(f"| {r['scale']}x ({r.get('code', '?')}) | {n} | {y['sampled_docs']:,}{note} | {t['parse_seconds_full']} | {t['cpu_seconds']} | "
                          f"{r['words'] / t['parse_seconds_full']:,.0f} | {t['load_seconds']} | {t['peak_rss_mib']} | "
                          f"{t['load_before']} → {t['load_after']} | {r['full']['wall_seconds'] / t['parse_seconds_full']:.2f} | "
                          f"{r['full']['cpu_seconds'] / (t['cpu_seconds'] * y['scale_factor']):.2f} |")
@@ -354,7 +354,7 @@ def render(results: list[dict], started: str, argv: list[str]) -> str:
                 rate = measured["words"] / m["parse_seconds_full"]
                 est = r["words"] / rate
                 cpu = m["cpu_seconds"] * r["words"] / measured["words"]
-                L.append(f"| {r['scale']}x | {n} | not parsed: the {measured['scale']}x words/s × {r['words']:,} words | {est:,.1f} | "
+                L.append(f"| {r['scale']}x ({r.get('code', '?')}) | {n} | not parsed: the {measured['scale']}x words/s × {r['words']:,} words | {est:,.1f} | "
                          f"~{cpu:,.0f} | {rate:,.0f} | | | | {r['full']['wall_seconds'] / est:.2f} | {r['full']['cpu_seconds'] / cpu:.2f} |")
     L += ["", "## Per stage (wall seconds from Dagster STEP_START → STEP_SUCCESS)", ""]
     step_names: list[str] = []
