@@ -417,7 +417,7 @@ class ActorResolver:
                 out.append(mention)
                 self._remember(mention)
             i = max(nxt, i + 1)
-        # remaining capitalised names that match a person of this story ("Lukashenko denies ...")
+        # remaining capitalised names that match a person of this story ("Erdogan denies ...")
         out = self._apposition_persons(sentence, atoms, out, ctx)
         out = self._speaker_persons(sentence, out, ctx)
         out = self._story_surnames(sentence, out, ctx)
@@ -522,7 +522,7 @@ class ActorResolver:
         pid = "person:" + slugify(name)
         if pid in self.d.leaders:
             return self._leader_person(pid, ctx, sector_hint=sector)
-        # a longer form of a person already known by surname ("Alexander Lukashenko" after "Mr Lukashenko")
+        # a longer form of a person already known by surname ("Recep Tayyip Erdogan" after "Mr Erdogan")
         if ctx.surnames.get(_norm(toks[-1])) and len(toks) > 1:
             prev = ctx.persons[ctx.surnames[_norm(toks[-1])]]
             if prev.name.split()[-1] == toks[-1] and len(prev.name.split()) == 1:
@@ -569,7 +569,7 @@ class ActorResolver:
             if info is not None:
                 mod = (a, info)
                 if a.cat in ("leader", "surname"):
-                    # register the person named in the possessive ("Lukashenko's regime")
+                    # register the person named in the possessive ("Erdogan's government")
                     self._person_mention(s, a, ctx)
                 j = i + 1
         if mod is None and a.cat in ("country", "demonym", "capital", "org", "leader", "surname"):
@@ -579,7 +579,7 @@ class ActorResolver:
             if nm:
                 p = self._person(nm[2], ctx.focus_country(), None, "other", ctx, honorific=True)
                 nxt_i = self._skip_to(atoms, i, nm[1])
-                # "Mr Lukashenko's regime" -> the regime (his country's government), not the man
+                # "Mr Erdogan's regime" -> the regime (his country's government), not the man
                 poss = re.match(r"['’]s?\s+", s[nm[1]:nm[1] + 4])
                 if poss and nxt_i < n and atoms[nxt_i].cat == "noun" and atoms[nxt_i].start == nm[1] + poss.end() \
                         and p.country and atoms[nxt_i].data[0]:
@@ -841,7 +841,7 @@ class ActorResolver:
         return sorted(out + new, key=lambda x: x.start)
 
     def _speaker_persons(self, s: str, out: list[ActorMention], ctx: ActorContext) -> list[ActorMention]:
-        """An untitled full name next to a reporting verb ("Gordon Brown said", "said Maria Kolesnikova.") is a
+        """An untitled full name next to a reporting verb ("Gordon Brown said", "said Jane Doe.") is a
         person of unknown country/sector (nothing in the text says which); later bare surnames resolve to it."""
         if _is_headline(s):
             return out
@@ -862,7 +862,7 @@ class ActorResolver:
                 if _norm(words[-1]) in ctx.surnames and _norm(" ".join(words)) not in (
                         _norm(p.name) for p in ctx.persons.values()):
                     if not any(_norm(p.name).split()[0] == _norm(words[0]) for p in ctx.persons.values()):
-                        continue  # "Later Tikhanovskaya said": the surname pass resolves the known person
+                        continue  # "Later Navalny said": the surname pass resolves the known person
                 if any(_norm(w.rstrip(".,")) in self.d.index or _norm(w.rstrip(".,")) in self.d.name_stop for w in words):
                     continue
                 if any(_is_place_word(w.rstrip(".,")) for w in words):

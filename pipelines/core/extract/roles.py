@@ -114,7 +114,7 @@ def _is_passive(v) -> bool:
         return False
     if v.dep_ in ("acl", "relcl", "amod"):
         # reduced relative "women detained in Minsk"; a participle set off by a comma from its noun is more
-        # likely a misparsed main verb ("Tikhanovskaya, a novice who ..., called on EU leaders")
+        # likely a misparsed main verb ("Navalny, a lawyer who ..., called on EU leaders")
         head = v.head
         lo, hi = sorted((head.i, v.i))
         return not any(t.text in (",", ";", "—", "–") for t in v.doc[lo + 1:hi])
