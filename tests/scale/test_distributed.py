@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("dagster_dask")
 pytest.importorskip("distributed")
 
-from tests.scale.compare import compare_warehouses, ordered_rows  # noqa: E402
+from pipelines.core.publish.compare import compare_warehouses, ordered_rows  # noqa: E402
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 

@@ -1,4 +1,4 @@
-"""Row-for-row comparison of two published warehouses (used by the scale tests)."""
+"""Row-for-row comparison of two published warehouses (incremental vs rebuild, distributed vs single-process)."""
 from __future__ import annotations
 
 from pathlib import Path
