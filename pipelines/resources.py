@@ -21,7 +21,7 @@ import polars as pl
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from pipelines.core.atomic import atomic_write_parquet, fsync_dir
+from pipelines.core.atomic import atomic_write_parquet, fsync_dir, parquet_rows, write_parquet_file
 from pipelines.core.validate import QUARANTINE_SCHEMA, quarantine_frame
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -82,10 +82,16 @@ class Warehouse(ConfigurableResource):
     def stage_path(self, name: str) -> Path:
         return self.stage_dir / f"{name}.parquet"
 
-    def write_stage(self, name: str, df: pl.DataFrame) -> Path:
+    def write_stage(self, name: str, df: pl.DataFrame | pl.LazyFrame) -> Path:
+        """Stage a frame atomically; a LazyFrame is streamed to disk (never collected whole)."""
         dest = self.stage_path(name)
         atomic_write_parquet(df, dest)
         return dest
+
+    def scan_stage(self, name: str) -> pl.LazyFrame | None:
+        """A lazy scan of the last staged frame of an asset (nothing read until collected), or None."""
+        p = self.stage_path(name)
+        return pl.scan_parquet(p) if p.exists() else None
 
     def read_stage(self, name: str) -> pl.DataFrame | None:
         """The last staged frame of an asset (e.g. the previous signature index), or None if never staged."""
@@ -219,7 +225,7 @@ class Warehouse(ConfigurableResource):
         (self.root / JOURNAL_NAME).unlink(missing_ok=True)
         fsync_dir(self.root)
 
-    def publish(self, tables: dict[str, pl.DataFrame], *, comments: list[str] | None = None, views: list[str] | None = None) -> dict[str, int]:
+    def publish(self, tables: dict[str, pl.DataFrame | pl.LazyFrame], *, comments: list[str] | None = None, views: list[str] | None = None) -> dict[str, int]:
         """Write every table to Parquet and build newsevents.duckdb, then swap all of them in together.
 
         Tables of earlier runs that are not in `tables` are removed (a stage that does not exist yet has no table).
@@ -240,12 +246,14 @@ class Warehouse(ConfigurableResource):
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     tmp = dest.with_name(f".{dest.name}{suffix}")
                     replace.append((tmp, dest))
-                    df.write_parquet(tmp, compression="zstd", statistics=True)
+                    write_parquet_file(df, tmp)
                     with open(tmp, "rb") as fh:
                         os.fsync(fh.fileno())
                 tmp_db = self.root / f".{DB_NAME}{suffix}"
                 replace.append((tmp_db, self.db_path))
-                build_duckdb(tmp_db, tables, comments=comments or [], views=views or [])
+                # the database is loaded from the Parquet files just written: a lazy table is never collected whole
+                build_duckdb(tmp_db, {name: tmp for (tmp, _), name in zip(replace, tables)},
+                             comments=comments or [], views=views or [])
                 with open(tmp_db, "rb") as fh:
                     os.fsync(fh.fileno())
                 parquet_root = self.root / "parquet"
@@ -278,7 +286,7 @@ class Warehouse(ConfigurableResource):
                 from pipelines.core.publish.object_store import mirror_warehouse
 
                 mirror_warehouse(self.root, url, endpoint=self.object_store_endpoint or os.environ.get("NEWSEVENTS_OBJECT_STORE_ENDPOINT"))
-        return {name: df.height for name, df in tables.items()}
+        return {name: parquet_rows(self.parquet_path(name)) for name in tables}
 
     def connect_readonly(self) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(self.db_path), read_only=True)

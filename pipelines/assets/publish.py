@@ -13,7 +13,7 @@ from schemas import PUBLIC_TABLES, all_models
 from schemas.quarantine import Quarantine
 
 
-def _publish_sql(models: dict[str, type], tables: dict[str, pl.DataFrame]) -> tuple[list[str], list[str]]:
+def _publish_sql(models: dict[str, type], tables: dict[str, pl.DataFrame | pl.LazyFrame]) -> tuple[list[str], list[str]]:
     """COMMENT ON statements for the published tables and the analyst views (when every table they need exists)."""
     try:
         from pipelines.core.publish import views as views_mod
@@ -22,7 +22,7 @@ def _publish_sql(models: dict[str, type], tables: dict[str, pl.DataFrame]) -> tu
             raise
         return [], []
     comments = views_mod.comment_statements({t: m for t, m in models.items() if t in tables},
-                                            columns={t: df.columns for t, df in tables.items()})
+                                            columns={t: df.collect_schema().names() for t, df in tables.items()})
     views = views_mod.view_statements() if set(PUBLIC_TABLES) <= set(tables) else []
     return comments, views
 
@@ -46,7 +46,7 @@ def build_publish_assets(table_keys: Sequence[str], upstream_keys: Sequence[str]
         by_rule = df.group_by("table_name", "rule").len().sort("len", descending=True)
         return Output(outcome.valid, metadata=frame_metadata(df, started, by_rule=MetadataValue.md(markdown_preview(by_rule, n=30))))
 
-    ins = {t: AssetIn(key=t) for t in table_keys}
+    ins = {t: AssetIn(key=t, dagster_type=pl.LazyFrame) for t in table_keys}  # streamed into the warehouse
     ins["quarantine"] = AssetIn(key="quarantine")
 
     @asset(
@@ -57,7 +57,7 @@ def build_publish_assets(table_keys: Sequence[str], upstream_keys: Sequence[str]
         "WAREHOUSE/newsevents.duckdb (built beside it with column comments and analyst views, then renamed over the "
         "old file). Readers holding the old database open keep a consistent snapshot.",
     )
-    def warehouse_asset(context: AssetExecutionContext, warehouse: Warehouse, **tables: pl.DataFrame):
+    def warehouse_asset(context: AssetExecutionContext, warehouse: Warehouse, **tables: pl.LazyFrame):
         started = time.perf_counter()
         ordered = {t: tables[t] for t in PUBLIC_TABLES if t in tables}
         comments, views = _publish_sql(all_models(), ordered)

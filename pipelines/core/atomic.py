@@ -17,12 +17,28 @@ def fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-def atomic_write_parquet(df: pl.DataFrame, dest: Path) -> None:
+def write_parquet_file(df: pl.DataFrame | pl.LazyFrame, path: Path) -> None:
+    """Write a frame to `path` (zstd, statistics). A LazyFrame is streamed (polars' streaming sink), so a table
+    larger than memory can be staged or published without being collected."""
+    if isinstance(df, pl.LazyFrame):
+        df.sink_parquet(path, compression="zstd", statistics=True, engine="streaming")
+    else:
+        df.write_parquet(path, compression="zstd", statistics=True)
+
+
+def parquet_rows(path: Path) -> int:
+    """Row count from the Parquet footer (reads no data)."""
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
+
+
+def atomic_write_parquet(df: pl.DataFrame | pl.LazyFrame, dest: Path) -> None:
     """Write `df` to `dest` via a temp file in the same folder + fsync + os.replace."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
     try:
-        df.write_parquet(tmp, compression="zstd", statistics=True)
+        write_parquet_file(df, tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, dest)

@@ -7,8 +7,9 @@ import duckdb
 import polars as pl
 
 
-def build_duckdb(path: Path, tables: dict[str, pl.DataFrame], *, comments: list[str], views: list[str]) -> None:
-    """Create `path` (must not exist) holding one real table per frame, then COMMENT ON and CREATE VIEW statements.
+def build_duckdb(path: Path, tables: dict[str, pl.DataFrame | Path], *, comments: list[str], views: list[str]) -> None:
+    """Create `path` (must not exist) holding one real table per frame or Parquet file, then COMMENT ON and CREATE
+    VIEW statements. A Parquet file is loaded by DuckDB itself (streamed, never held whole in Python).
 
     Real tables (not views over Parquet) make the file self-contained: it opens from any working directory.
     """
@@ -19,6 +20,9 @@ def build_duckdb(path: Path, tables: dict[str, pl.DataFrame], *, comments: list[
         for name, df in tables.items():
             if not name.isidentifier():
                 raise ValueError(f"refusing table name {name!r}")
+            if isinstance(df, (str, Path)):
+                con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM read_parquet(?)', [str(df)])
+                continue
             arrow = df.to_arrow()
             con.register("__incoming", arrow)
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM __incoming')
