@@ -13,11 +13,8 @@ from pandera.api.polars.types import PolarsData
 from schemas.story_duplicates import RELATIONS
 
 
-class StorySignatureRows(pa.DataFrameModel):
-    """Signature index of the dedup stage: normalised-text hash, shingle set, MinHash and current cluster.
-
-    The rules that hold row by row (or within any set of rows); the dedup asset validates the index in chunks with
-    this model and checks the frame-wide rule of StorySignatures on the (small) cluster columns."""
+class StorySignatures(pa.DataFrameModel):
+    """Signature index of the dedup stage: normalised-text hash, shingle set, MinHash and current cluster."""
 
     story_id: str = pa.Field(unique=True, description="stories.story_id.")
     published_date: dt.date = pa.Field(nullable=True, description="Publication date (canonical-story tie-break).")
@@ -47,15 +44,6 @@ class StorySignatureRows(pa.DataFrameModel):
         return data.lazyframe.select(
             pl.when(pl.col("is_canonical")).then(pl.col("cluster_id") == pl.col("story_id"))
             .otherwise(pl.col("duplicate_of") == pl.col("cluster_id")))
-
-
-class StorySignatures(StorySignatureRows):
-    """The whole signature index: StorySignatureRows plus the frame-wide cluster rule."""
-
-    class Config:
-        name = "story_signatures"
-        strict = False
-        coerce = True
 
     @pa.dataframe_check(description="every cluster_id is the story_id of a canonical row in the index")
     def cluster_has_canonical(cls, data: PolarsData) -> pl.LazyFrame:

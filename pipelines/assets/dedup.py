@@ -4,6 +4,7 @@ Out-of-core: clean_stories arrives as a lazy Parquet scan and the previous index
 neither is collected whole (texts are read chunk by chunk, see pipelines.core.dedup.pipeline). `stories` and
 `story_signatures` are returned as LazyFrames, validated chunk by chunk and streamed to disk by the IO manager."""
 
+import copy
 import time
 
 import polars as pl
@@ -14,10 +15,31 @@ from pipelines.core.dedup import IndexSchemeError, dedup_stories, load_config
 from pipelines.resources import Warehouse
 from schemas.stories import Stories
 from schemas.story_duplicates import StoryDuplicates
-from schemas.story_signatures import StorySignatureRows
+from schemas.story_signatures import StorySignatures
 
 INDEX_STAGE = "story_signatures"
-WORK_DIR = "_dedup"  # under the stage folder: the new signatures of the last run (read by story_signatures' sink)
+WORK_DIR = "_dedup"
+FRAME_WIDE_CHECKS = {"cluster_has_canonical"}  # need the whole index: checked on the cluster columns instead
+
+
+class _SignatureChunkModel:
+    """StorySignatures without its frame-wide checks, for validating the index one chunk at a time (the model
+    interface validate_frame uses: to_schema(), validate(), Config.strict)."""
+
+    _schema = None
+    Config = StorySignatures.Config
+
+    @classmethod
+    def to_schema(cls):
+        if cls._schema is None:
+            schema = StorySignatures.to_schema()
+            cls._schema = copy.deepcopy(schema)
+            cls._schema.checks = [c for c in schema.checks if c.name not in FRAME_WIDE_CHECKS]
+        return cls._schema
+
+    @classmethod
+    def validate(cls, df: pl.DataFrame, lazy: bool = True) -> pl.DataFrame:
+        return cls.to_schema().validate(df, lazy=lazy)  # under the stage folder: the new signatures of the last run (read by story_signatures' sink)
 
 
 @multi_asset(
@@ -92,7 +114,7 @@ def dedup(context: AssetExecutionContext, warehouse: Warehouse, clean_stories: p
         "lsh_candidates": st["n_candidates"],
         "seconds_by_stage": MetadataValue.json(st["seconds"]),
     }
-    sig = validated_lazy(res.index, StorySignatureRows, "story_signatures", warehouse=warehouse,
+    sig = validated_lazy(res.index, _SignatureChunkModel, "story_signatures", warehouse=warehouse,
                          key_column="story_id", started=started, output_name="story_signatures",
                          extra_metadata=common, chunks=res.iter_index(size), extra_errors=index_errors)
     sto = validated_lazy(stories, Stories, "stories", warehouse=warehouse, key_column="story_id", started=started,
