@@ -114,9 +114,12 @@ def dedup(context: AssetExecutionContext, warehouse: Warehouse, clean_stories: p
         "lsh_candidates": st["n_candidates"],
         "seconds_by_stage": MetadataValue.json(st["seconds"]),
     }
-    sig = validated_lazy(res.index, _SignatureChunkModel, "story_signatures", warehouse=warehouse,
+    # the new index is written chunk by chunk (row groups of chunk_size) to the work folder and handed on as a
+    # lazy scan of that file: validation reads it slice by slice, the IO manager streams it to the stage file
+    index = pl.scan_parquet(res.write_index(workdir / INDEX_WORK_FILE, size))
+    sig = validated_lazy(index, _SignatureChunkModel, "story_signatures", warehouse=warehouse,
                          key_column="story_id", started=started, output_name="story_signatures",
-                         extra_metadata=common, chunks=res.iter_index(size), extra_errors=index_errors)
+                         extra_metadata=common, chunk_size=size, extra_errors=index_errors)
     sto = validated_lazy(stories, Stories, "stories", warehouse=warehouse, key_column="story_id", started=started,
                          output_name="stories", chunks=story_chunks(),
                          extra_metadata={"canonical_stories": int(assignments["is_canonical"].sum() or 0),

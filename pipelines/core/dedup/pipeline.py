@@ -125,6 +125,34 @@ class DedupResult:
                 if chunk.height:
                     yield self._finish(chunk)
 
+    def write_index(self, path: str | Path, size: int) -> Path:
+        """Write the new index to `path` chunk by chunk (row groups of `size` rows; temp file + atomic rename), so
+        it is never held whole; returns the path (scan it to hand the index on lazily)."""
+        import pyarrow.parquet as pq
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        writer = None
+        try:
+            for chunk in self.iter_index(size):
+                table = chunk.to_arrow()
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
+                writer.write_table(table, row_group_size=max(1, chunk.height))
+            if writer is None:
+                empty_index().write_parquet(tmp, compression="zstd")
+            else:
+                writer.close()
+                writer = None
+            os.replace(tmp, path)
+        finally:
+            if writer is not None:
+                writer.close()
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        return path
+
     def _finish(self, sig: pl.DataFrame) -> pl.DataFrame:
         return (sig.with_columns(pl.lit(self.scheme, pl.String).alias("scheme"))
                 .join(self.clusters, on="story_id", how="left", maintain_order="left")
