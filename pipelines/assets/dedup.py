@@ -18,7 +18,8 @@ from schemas.story_duplicates import StoryDuplicates
 from schemas.story_signatures import StorySignatures
 
 INDEX_STAGE = "story_signatures"
-WORK_DIR = "_dedup"
+WORK_DIR = "_dedup"  # under the stage folder: the last run's new signatures and new index (work files)
+INDEX_WORK_FILE = "story_signatures.parquet"
 FRAME_WIDE_CHECKS = {"cluster_has_canonical"}  # need the whole index: checked on the cluster columns instead
 
 
