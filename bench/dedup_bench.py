@@ -203,22 +203,23 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def write_corpus(factor: int, folder: Path) -> Path:
-    """The `factor`x corpus as a Parquet file written like the clean stage's output is staged."""
+def write_corpus(factor: int, folder: Path, row_groups: int | None = None) -> Path:
+    """The `factor`x corpus as a Parquet file written like the clean stage's output is staged (row_groups None:
+    as pipelines/core/atomic.py writes today, one row group up to polars' default size)."""
     import polars as pl
 
     from pipelines.core.dedup import load_config
 
-    path = folder / f"corpus_{factor}x.parquet"
+    path = folder / f"corpus_{factor}x_rg{row_groups}.parquet"
     if not path.exists():
         ids, texts, _ = load_bbc()
         ids, texts = enlarge(ids, texts, factor)
         frame = pl.DataFrame({"story_id": ids, "text": texts}).with_columns(pl.lit(None, pl.Date).alias("published_date"))
-        frame.write_parquet(path, compression="zstd", statistics=True)  # as the IO manager stages a DataFrame
+        frame.write_parquet(path, compression="zstd", statistics=True, row_group_size=row_groups)
     return path
 
 
-def child_stage(factor: int, mode: str, folder: str) -> dict:
+def child_stage(factor: int, mode: str, folder: str, row_groups: int | None = None) -> dict:
     """Runs in a fresh process: one dedup stage at `factor`x over the staged corpus file, as the asset runs it
     (lazy scan in, signatures to a work file, the new index and `stories` streamed to Parquet); returns timings
     and peak RSS."""
@@ -229,12 +230,19 @@ def child_stage(factor: int, mode: str, folder: str) -> dict:
 
     cfg = load_config()
     folder = Path(folder)
-    corpus = pl.scan_parquet(folder / f"corpus_{factor}x.parquet")
-    work = folder / f"work_{factor}x_{mode}"
+    corpus = pl.scan_parquet(folder / f"corpus_{factor}x_rg{row_groups}.parquet")
+    work = folder / f"work_{factor}x_{mode}_rg{row_groups}"
     work.mkdir(exist_ok=True)
     n_stories = int(corpus.select(pl.len()).collect().item())
     rss_input = peak_rss_mb()
     peaks: list[float] = []
+
+    def sink(lf, path):
+        if row_groups is None:
+            write_parquet_file(lf, path)  # exactly what the IO manager does today
+        else:
+            lf.sink_parquet(path, compression="zstd", statistics=True, engine="streaming", row_group_size=row_groups)
+
     t = time.perf_counter()
 
     def stage(stories, index_path, out_path):
@@ -243,9 +251,9 @@ def child_stage(factor: int, mode: str, folder: str) -> dict:
         res = dedup_stories(stories, pl.scan_parquet(index_path) if index_path else None, workdir=work)
         written = res.write_index(work / "index_work.parquet", cfg.chunk_size)
         peaks.append(peak_rss_mb())  # the dedup stage itself, before the IO manager writes the returned frames
-        write_parquet_file(pl.scan_parquet(written), out_path)
-        write_parquet_file(stories.join(res.assignments.lazy(), on="story_id", how="left", maintain_order="left"),
-                           work / "stories.parquet")
+        sink(pl.scan_parquet(written), out_path)
+        sink(stories.join(res.assignments.lazy(), on="story_id", how="left", maintain_order="left"),
+             work / "stories.parquet")
         return res
 
     if mode == "full":
@@ -265,57 +273,76 @@ def child_stage(factor: int, mode: str, folder: str) -> dict:
             "peak_rss_mb": peak_rss_mb(), "stage_peak_rss_mb": max(peaks), "rss_after_input_mb": rss_input}
 
 
-def run_child(factor: int, mode: str, folder: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", str(factor), mode, str(folder)], capture_output=True,
-                         text=True, check=True, cwd=REPO)
+def run_child(factor: int, mode: str, folder: Path, row_groups: int | None) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", str(factor), mode, str(folder), str(row_groups or 0)],
+                         capture_output=True, text=True, check=True, cwd=REPO)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 # ------------------------------------------------------------------ main
 def scale_table(repeats: int) -> list[str]:
-    """1x vs 10x, full and incremental, each in a fresh child process reading the corpus from a Parquet file."""
+    """1x vs 10x, full and incremental, each in a fresh child process reading the corpus from a Parquet file; once
+    with the stage files laid out as the IO manager writes them today, once with row groups of chunk_size."""
+    from pipelines.core.dedup import load_config
+
+    lines = ["## Scale: 1x vs 10x (fresh process each, whole stage incl. signatures and writing the outputs)", ""]
+    for rg in (None, load_config().chunk_size):
+        lines += scale_rows(repeats, rg)
+    return lines
+
+
+def scale_rows(repeats: int, row_groups: int | None) -> list[str]:
     import tempfile
 
-    lines = ["## Scale: 1x vs 10x (fresh process each, whole stage incl. signatures and writing the outputs)", "",
+    title = ("Stage files as pipelines/core/atomic.py writes them today (no row_group_size: one row group per "
+             "table at this size)" if row_groups is None else
+             f"Stage files in row groups of {row_groups} rows (clean_stories staged that way, the IO manager's "
+             f"sink_parquet given row_group_size={row_groups}; a one-line change in pipelines/core/atomic.py)")
+    lines = [f"### {title}", "",
              "| corpus | mode | stories | seconds | stories/s | duplicates | index MB (Parquet) | RSS before the stage MB | peak RSS of dedup_stories + index write MB | peak RSS incl. the IO manager's sinks MB |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     peaks = {}
     with tempfile.TemporaryDirectory(prefix="dedup-bench-") as tmp:
         folder = Path(tmp)
         for factor in (1, 10):
-            write_corpus(factor, folder)
+            write_corpus(factor, folder, row_groups)
         for factor, mode in [(1, "full"), (10, "full"), (1, "incremental"), (10, "incremental")]:
             if factor == 1 and mode == "incremental":
                 continue
-            r = min((run_child(factor, mode, folder) for _ in range(max(1, repeats - 1))), key=lambda x: x["seconds"])
+            r = min((run_child(factor, mode, folder, row_groups) for _ in range(max(1, repeats - 1))),
+                    key=lambda x: x["seconds"])
             peaks[(factor, mode)] = (r["stage_peak_rss_mb"], r["peak_rss_mb"])
             lines.append(f"| {factor}x | {mode} | {r['stories']:,} | {r['seconds']:.2f} | {r['stories'] / r['seconds']:,.0f} "
                          f"| {r['duplicates']} | {r['index_mb']:.0f} | {r['rss_after_input_mb']:.0f} | {r['stage_peak_rss_mb']:.0f} "
                          f"| {r['peak_rss_mb']:.0f} |")
-            print(f"scale {factor}x {mode}: {r['seconds']:.2f}s peak {r['peak_rss_mb']:.0f} MB", file=sys.stderr)
+            print(f"scale rg={row_groups} {factor}x {mode}: {r['seconds']:.2f}s stage peak {r['stage_peak_rss_mb']:.0f} "
+                  f"MB, peak {r['peak_rss_mb']:.0f} MB", file=sys.stderr)
     b0, b1 = peaks[(1, "full")]
     lines += ["", f"Peak RSS 10x / 1x, dedup_stories + chunked index write: full {peaks[(10, 'full')][0] / b0:.2f}, "
               f"incremental {peaks[(10, 'incremental')][0] / b0:.2f}; including the IO manager's sink_parquet of the "
               f"returned LazyFrames: full {peaks[(10, 'full')][1] / b1:.2f}, incremental "
-              f"{peaks[(10, 'incremental')][1] / b1:.2f} (goal <= 1.25). The IO manager (pipelines/core/atomic.py) "
-              "sinks without a row_group_size, so polars buffers a whole row group - here the whole table - before "
-              "writing. `incremental` = ten BBC-sized batches, each "
+              f"{peaks[(10, 'incremental')][1] / b1:.2f} (goal <= 1.25).", ""]
+    if row_groups is None:
+        lines += ["The IO manager (pipelines/core/atomic.py) sinks without a row_group_size, so polars buffers a "
+                  "whole row group - here the whole table - before writing, and slices of a one-row-group file "
+                  "decode more than the slice. `incremental` = ten BBC-sized batches, each "
               "compared against the growing index read back from its Parquet file (what a daily run does). The input "
               "is a Parquet file scanned lazily (as the IO manager hands clean_stories to the asset); peak RSS (VmHWM "
-              "of the child) includes the interpreter and libraries; `growth in the stage` is peak minus the RSS "
-              "before the stage starts (libraries imported, nothing read).", ""]
-    return lines
+              "of the child) includes the interpreter and libraries (`RSS before the stage`: imported, nothing "
+              "read). The stage peak is taken after DedupResult.write_index, before the outputs are sunk.", ""]
+    return lines + [""]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--child", nargs=3)
+    ap.add_argument("--child", nargs=4)
     ap.add_argument("--scale-only", action="store_true", help="only the 1x/10x scale table (printed, not written)")
     ap.add_argument("--out", default=str(OUT))
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(child_stage(int(args.child[0]), args.child[1], args.child[2]), default=str))
+        print(json.dumps(child_stage(int(args.child[0]), args.child[1], args.child[2], int(args.child[3]) or None),
+                         default=str))
         return
     if args.scale_only:
         print("\n".join(scale_table(args.repeats)))

@@ -18,7 +18,7 @@ from typing import Iterator
 import numpy as np
 import polars as pl
 
-from .bucket import band_groups, band_keys, bucket_pairs, long_keys, with_rank
+from .bucket import band_groups, band_keys, bucket_pairs, with_rank
 from .cluster import UnionFind, choose_canonical
 from .config import DedupConfig, load_config
 from .signature import compute_signatures, empty_signatures, scheme_id
@@ -315,12 +315,29 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
     if len(part_rows) and is_new[part_rows].any():
         found = []
         for bands in band_groups(cfg):
-            longs = []
+            # per band a u64 key for every participant (read slice by slice); a sort keeps only the keys that
+            # occur more than once (the key folds in the band number), so the bucket frame is tiny
+            rows_l, keys_l = [], []
             for rows, mh in uni.iter_rows(part_rows, "minhash"):
                 m = mh.list.to_array(cfg.num_perm).to_numpy().astype(np.uint32)
-                longs.append(long_keys(rows, band_keys(m, cfg, bands), bands))
-            found.append(bucket_pairs(with_rank(pl.concat(longs), rank, is_new), cfg))
-            del longs
+                keys_l.append(band_keys(m, cfg, bands).reshape(-1))
+                rows_l.append(np.repeat(rows, len(bands)))
+            keys_all, rows_all = np.concatenate(keys_l), np.concatenate(rows_l)
+            del keys_l, rows_l
+            order = np.argsort(keys_all, kind="stable")
+            sk = keys_all[order]
+            shared = np.zeros(len(sk), bool)
+            if len(sk) > 1:
+                eq = sk[1:] == sk[:-1]
+                shared[1:] |= eq
+                shared[:-1] |= eq
+            pick = np.sort(order[shared])
+            del order, sk, shared
+            band_no = (np.asarray(bands, dtype=np.int16)[pick % len(bands)] if len(pick)
+                       else np.zeros(0, np.int16))
+            members = pl.DataFrame({"row": rows_all[pick].astype(np.int64), "band": band_no, "key": keys_all[pick]})
+            del keys_all, rows_all
+            found.append(bucket_pairs(with_rank(members, rank, is_new), cfg))
         p = pl.concat(found).unique().sort("a", "b")
         cand = np.stack([p["a"].to_numpy(), p["b"].to_numpy()], axis=1).astype(np.int64).reshape(-1, 2)
     t["bucket"] = time.perf_counter()
