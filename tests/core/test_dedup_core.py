@@ -312,3 +312,31 @@ def test_choose_canonical_pure_rule():
     ms = [m("c", 100, D1, 3), m("a", 100, D1, 3), m("b", 101, D1, 3), m("d", 90, None, 0)]
     assert {choose_canonical(p, 0.05) for p in (ms, ms[::-1], ms[1:] + ms[:1])} == {"a"}
     assert choose_canonical([m("x", 0), m("y", 0)], 0.05) == "x"
+
+
+def test_out_of_core_run_from_parquet_scans_equals_in_memory(tmp_path):
+    """Input and index as lazy Parquet scans, signatures and index written chunk by chunk (3 stories a chunk):
+    the same clusters, duplicates and index as the in-memory run, in any number of files."""
+    rows = _rule_corpus()
+    cfg = load_config().with_(chunk_size=3)
+    half = len(rows) // 2
+    for i, part in enumerate((rows[:half], rows[half:])):
+        _rows_frame(part).write_parquet(tmp_path / f"in_{i}.parquet")
+    first = dedup_stories(pl.scan_parquet(tmp_path / "in_0.parquet"), None, cfg, workdir=tmp_path / "w")
+    idx = first.write_index(tmp_path / "index.parquet", cfg.chunk_size)
+    assert pl.read_parquet(idx).equals(first.index.collect())
+    both = pl.scan_parquet([tmp_path / "in_0.parquet", tmp_path / "in_1.parquet"])
+    ooc = dedup_stories(both, pl.scan_parquet(idx), cfg, retire_missing=True, workdir=tmp_path / "w")
+    mem = dedup_stories(_rows_frame(rows))
+    assert ooc.stats["n_new"] == len(rows) - half and ooc.stats["n_index_before"] == half
+    assert ooc.assignments.sort("story_id").equals(mem.assignments.sort("story_id"))
+    assert ooc.duplicates.equals(mem.duplicates)
+    assert ooc.index.collect().sort("story_id").equals(mem.index.collect().sort("story_id"))
+    assert pl.concat(list(ooc.iter_index(cfg.chunk_size))).equals(ooc.index.collect())
+    StorySignatures.validate(ooc.index.collect(), lazy=True)
+
+
+def test_index_without_the_furniture_column_is_refused():
+    res = dedup_stories(frame([{"story_id": "x", "text": story(0, 3)}]))
+    with pytest.raises(IndexSchemeError):
+        dedup_stories(frame([{"story_id": "y", "text": story(0, 3)}]), res.index.drop("furniture"))
