@@ -105,3 +105,29 @@ def test_stories_are_validated_in_chunks_bad_rows_quarantined(warehouse_dir, mon
     index = wh.read_stage("story_signatures")
     assert index.height == df.height and index["story_id"].n_unique() == df.height
     assert wh.read_stage("story_duplicates")["relation"].to_list() == ["exact"]
+
+
+def test_validated_lazy_structural_failure_is_an_error_and_duplicates_across_chunks_are_caught(warehouse_dir):
+    from dagster import AssetCheckSeverity
+
+    from pipelines.assets._common import validated_lazy
+    from schemas.story_duplicates import StoryDuplicates
+
+    wh = Warehouse(path=str(warehouse_dir))
+    good = pl.DataFrame({"story_id": ["b", "c", "d"], "duplicate_of": ["a", "a", "a"],
+                         "relation": ["near", "exact", "version"], "similarity": [0.9, 1.0, 0.8],
+                         "jaccard": [0.9, 1.0, 0.5], "containment": [0.95, 1.0, 0.8],
+                         "rule": ["near:jaccard>=0.80", "exact:normalised-text-hash", "version:containment>=0.70"]})
+    ok = validated_lazy(good.lazy(), StoryDuplicates, "story_duplicates", warehouse=wh, key_column="story_id",
+                        chunk_size=2)
+    assert ok.check_result().passed and ok.outcome.valid.collect().equals(good)
+    missing = validated_lazy(good.drop("rule").lazy(), StoryDuplicates, "story_duplicates", warehouse=wh,
+                             key_column="story_id", chunk_size=2)
+    res = missing.check_result()
+    assert not res.passed and res.severity == AssetCheckSeverity.ERROR
+    # "b" twice, in two different chunks: no chunk sees the repeat, the frame-wide key check does
+    repeated = pl.concat([good, good.head(1)])
+    rep = validated_lazy(repeated.lazy(), StoryDuplicates, "story_duplicates", warehouse=wh, key_column="story_id",
+                         chunk_size=2).check_result()
+    assert not rep.passed and rep.severity == AssetCheckSeverity.ERROR
+    assert "not unique" in rep.metadata["structural_errors"].value
