@@ -362,7 +362,8 @@ def main() -> None:
              f"`{' '.join(['.venv/bin/python', 'bench/dedup_bench.py', '--repeats', str(args.repeats)])}` on "
              f"{platform.node() and 'this machine'} ({os.cpu_count()} cores, Python {platform.python_version()}); "
              f"best of {args.repeats} runs; the machine was shared with other work, so absolute numbers are noisy, "
-             "ratios measured in the same run are the point.", ""]
+             f"ratios measured in the same run are the point. Load average (1/5/15 min) at the start: "
+             f"{' / '.join(f'{x:.2f}' for x in os.getloadavg())}.", ""]
 
     # signatures: every contender on the same texts
     contenders, _ = sig_contenders(texts, ids)
@@ -414,6 +415,7 @@ def main() -> None:
               f"{load_config().version_containment} (see pipelines/rules/dedup.yaml and dedup_versions_sample.md)", ""]
 
     lines += scale_table(args.repeats)
+    lines += [f"Load average (1/5/15 min) at the end: {' / '.join(f'{x:.2f}' for x in os.getloadavg())}.", ""]
     Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 
