@@ -1,6 +1,7 @@
 """`story_signatures` (intermediate, not public): the persisted dedup index, one row per story ever seen.
 
-The next run reads it back (Warehouse.read_stage("story_signatures")) and compares only new stories against it."""
+The next run reads it back lazily (Warehouse.scan_stage("story_signatures"), column by column and slice by slice) and
+compares only new stories against it."""
 from __future__ import annotations
 
 import datetime as dt
@@ -18,8 +19,9 @@ class StorySignatures(pa.DataFrameModel):
     story_id: str = pa.Field(unique=True, description="stories.story_id.")
     published_date: dt.date = pa.Field(nullable=True, description="Publication date (canonical-story tie-break).")
     norm_hash: str = pa.Field(str_matches=r"^[0-9a-f]{32}$", description="128-bit hash (32 hex) of the normalised word sequence (NFKC, lower case, runs of letters/digits); equal => exact duplicate.")
-    n_words: int = pa.Field(ge=0, description="Words in the normalised text (canonical rule: most words wins).")
+    n_words: int = pa.Field(ge=0, description="Words in the normalised text (canonical rule: only members within canonical_min_gain of the longest are eligible).")
     n_shingles: int = pa.Field(ge=0, description="Distinct word 5-shingles (length of `shingles`).")
+    furniture: int = pa.Field(nullable=True, description="raw_end - raw_start - len(text): characters the cleaner removed from the story's raw slice (canonical-rule tie-break: least furniture wins); null when unknown.")
     shingles: pl.List(pl.UInt64) = pa.Field(description="Sorted distinct 48-bit hashes of the word 5-shingles, for exact Jaccard/containment on candidate pairs.")
     minhash: pl.List(pl.UInt32) = pa.Field(description="rensa RMinHash signature (num_perm values) of the shingle set; LSH bands are cut from it.")
     scheme: str = pa.Field(description="Shingling/hash/MinHash settings the row was made with; an index with another scheme is not reused.")

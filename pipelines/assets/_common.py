@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import polars as pl
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue, Output
 
-from pipelines.core.validate import ValidationOutcome, validate_frame
+from pipelines.core.validate import ValidationOutcome, quarantine_frame, validate_frame
 from pipelines.resources import Warehouse
 
 SCHEMA_CHECK = "schema"
@@ -112,4 +112,72 @@ def validated(df: pl.DataFrame, model: Any, asset_key: str, *, warehouse: Wareho
     md = frame_metadata(shown, started, rows_quarantined=outcome.n_quarantined, **(extra_metadata or {}))
     v = Validated(asset_key, outcome, output_name, md)
     v._unvalidated = df
+    return v
+
+
+def _lazy_slices(lf: pl.LazyFrame, size: int) -> Iterator[pl.DataFrame]:
+    n = int(lf.select(pl.len()).collect().item())
+    for off in range(0, n, size):
+        yield lf.slice(off, size).collect()
+
+
+def validated_lazy(lf: pl.LazyFrame, model: Any, asset_key: str, *, warehouse: Warehouse,
+                   key_column: str | None = None, started: float | None = None, output_name: str | None = None,
+                   extra_metadata: dict[str, Any] | None = None, chunk_size: int = 4096,
+                   chunks: Iterable[pl.DataFrame] | None = None, extra_errors: Iterable[str] = ()) -> Validated:
+    """validated() for a frame too large to hold: `lf` is validated one eager chunk at a time (`chunks`, or slices
+    of `lf` of chunk_size rows), and the Output is `lf` itself (lazy, streamed to disk by the IO manager) minus the
+    quarantined rows (by key_column).
+
+    As in validated(): failing rows go to quarantine under `asset_key`, the blocking check is WARN with a failure
+    sample when rows were quarantined and ERROR on a structural failure (then the unvalidated `lf` is staged but
+    blocked). Checks that compare rows see one chunk at a time; uniqueness of key_column is checked across chunks
+    here, other frame-wide rules must be checked by the caller and passed as `extra_errors` (structural)."""
+    parts = chunks if chunks is not None else _lazy_slices(lf, chunk_size)
+    quarantine, cases, structural = [], [], list(extra_errors)
+    keys: list[pl.Series] = []
+    n_input = 0
+    preview: pl.DataFrame | None = None
+    for chunk in parts:
+        o = validate_frame(chunk, model, asset_key, key_column=key_column)
+        n_input += o.n_input
+        if preview is None and chunk.height:
+            preview = (o.valid if o.valid is not None else chunk).head(PREVIEW_ROWS)
+        if o.quarantine.height:
+            quarantine.append(o.quarantine)
+        if o.failure_cases is not None and o.failure_cases.height:
+            cases.append(o.failure_cases.head(10 * PREVIEW_ROWS))
+        structural += [e for e in o.structural_errors if e not in structural]
+        if key_column and key_column in chunk.columns:
+            keys.append(chunk[key_column])
+    if keys:
+        all_keys = pl.concat(keys)
+        dupes = all_keys.filter(all_keys.is_duplicated()).unique()
+        if dupes.len():
+            structural.append(f"{key_column}: not unique across the frame ({dupes.len()} repeated, e.g. "
+                              f"{dupes.head(3).to_list()})")
+    q = pl.concat(quarantine, how="vertical") if quarantine else quarantine_frame()
+    failure_cases = None
+    if cases:
+        try:
+            failure_cases = pl.concat(cases, how="diagonal_relaxed")
+        except pl.exceptions.PolarsError:
+            failure_cases = cases[0]
+    if structural:
+        valid = None
+    elif q.height and key_column:
+        valid = lf.filter(~pl.col(key_column).cast(pl.String).is_in(q["record_key"].implode()))
+    else:
+        valid = lf
+    outcome = ValidationOutcome(asset_key, valid, q, n_input, failure_cases, structural)
+    warehouse.stage_quarantine(asset_key, q)
+    md: dict[str, Any] = {"dagster/row_count": MetadataValue.int(n_input - q.height),
+                          "preview": MetadataValue.md(markdown_preview(preview if preview is not None else pl.DataFrame()))}
+    if started is not None:
+        md["seconds"] = MetadataValue.float(round(time.perf_counter() - started, 3))
+    md.update(frame_metadata(pl.DataFrame(), None, rows_quarantined=q.height, **(extra_metadata or {})))
+    md["dagster/row_count"] = MetadataValue.int(n_input - q.height)
+    md["preview"] = MetadataValue.md(markdown_preview(preview if preview is not None else pl.DataFrame()))
+    v = Validated(asset_key, outcome, output_name, md)
+    v._unvalidated = lf
     return v

@@ -1,11 +1,16 @@
-"""[dedup] story_signatures, stories, story_duplicates: exact / near / version clusters (core: pipelines.core.dedup)."""
+"""[dedup] story_signatures, stories, story_duplicates: exact / near / version clusters (core: pipelines.core.dedup).
 
+Out-of-core: clean_stories arrives as a lazy Parquet scan and the previous index as a lazy scan of its stage file;
+neither is collected whole (texts are read chunk by chunk, see pipelines.core.dedup.pipeline). `stories` and
+`story_signatures` are returned as LazyFrames, validated chunk by chunk and streamed to disk by the IO manager."""
+
+import copy
 import time
 
 import polars as pl
 from dagster import AssetExecutionContext, AssetIn, AssetOut, MetadataValue, multi_asset
 
-from pipelines.assets._common import schema_check_spec, validated
+from pipelines.assets._common import schema_check_spec, validated, validated_lazy
 from pipelines.core.dedup import IndexSchemeError, dedup_stories, load_config
 from pipelines.resources import Warehouse
 from schemas.stories import Stories
@@ -13,6 +18,29 @@ from schemas.story_duplicates import StoryDuplicates
 from schemas.story_signatures import StorySignatures
 
 INDEX_STAGE = "story_signatures"
+WORK_DIR = "_dedup"  # under the stage folder: the last run's new signatures and new index (work files)
+INDEX_WORK_FILE = "story_signatures.parquet"
+FRAME_WIDE_CHECKS = {"cluster_has_canonical"}  # need the whole index: checked on the cluster columns instead
+
+
+class _SignatureChunkModel:
+    """StorySignatures without its frame-wide checks, for validating the index one chunk at a time (the model
+    interface validate_frame uses: to_schema(), validate(), Config.strict)."""
+
+    _schema = None
+    Config = StorySignatures.Config
+
+    @classmethod
+    def to_schema(cls):
+        if cls._schema is None:
+            schema = StorySignatures.to_schema()
+            cls._schema = copy.deepcopy(schema)
+            cls._schema.checks = [c for c in schema.checks if c.name not in FRAME_WIDE_CHECKS]
+        return cls._schema
+
+    @classmethod
+    def validate(cls, df: pl.DataFrame, lazy: bool = True) -> pl.DataFrame:
+        return cls.to_schema().validate(df, lazy=lazy)  # under the stage folder: the new signatures of the last run (read by story_signatures' sink)
 
 
 @multi_asset(
@@ -22,14 +50,17 @@ INDEX_STAGE = "story_signatures"
         "story_signatures": AssetOut(
             key="story_signatures",
             description="Intermediate dedup index, one row per story: normalised-text hash, word 5-shingle hashes, "
-            "rensa MinHash signature and current cluster. The next run reads it back and compares only new "
-            "stories against it (LSH bands -> exact verification -> union-find). Settings: pipelines/rules/dedup.yaml.",
+            "rensa MinHash signature, furniture removed by the cleaner and current cluster. The next run reads it "
+            "back lazily and compares only new stories against it (LSH bands -> exact verification -> union-find). "
+            "Settings: pipelines/rules/dedup.yaml.",
         ),
         "stories": AssetOut(
             key="stories",
             description="clean_stories plus cluster_id (the canonical story's story_id) and is_canonical. Canonical "
-            "rule: most words, then earliest publication date, then smallest story_id; an existing canonical is "
-            "kept unless a newcomer has clearly more text (canonical_min_gain).",
+            "rule, a pure function of the cluster's members (an incremental run equals a full rebuild): among the "
+            "members within canonical_min_gain (5 %) of the longest (normalised words), the earliest publication "
+            "date (unknown last), then the least furniture removed by the cleaner (raw_end - raw_start - "
+            "len(text)), then the smallest story_id.",
         ),
         "story_duplicates": AssetOut(
             key="story_duplicates",
@@ -41,38 +72,59 @@ INDEX_STAGE = "story_signatures"
                  schema_check_spec("story_duplicates")],
     can_subset=False,
 )
-def dedup(context: AssetExecutionContext, warehouse: Warehouse, clean_stories: pl.DataFrame):
+def dedup(context: AssetExecutionContext, warehouse: Warehouse, clean_stories: pl.LazyFrame):
     started = time.perf_counter()
-    previous = warehouse.read_stage(INDEX_STAGE)
+    previous = warehouse.scan_stage(INDEX_STAGE)
     config = load_config()
+    workdir = warehouse.stage_dir / WORK_DIR
     try:
-        res = dedup_stories(clean_stories, previous, config, retire_missing=True)
+        res = dedup_stories(clean_stories, previous, config, retire_missing=True, workdir=workdir)
     except IndexSchemeError as e:
-        # the index was made with other settings (dedup.yaml, polars string hash, rensa): the input holds every
-        # story (retire_missing mirrors it), so a full rebuild gives the same clusters; canonicals may move
+        # the index was made with other settings (dedup.yaml, polars string hash, rensa) or an older layout: the
+        # input holds every story (retire_missing mirrors it), so a full rebuild gives the same clusters
         context.log.warning(f"dedup: previous signature index not reusable ({e}); rebuilding it from all stories")
-        res = dedup_stories(clean_stories, None, config, retire_missing=True)
+        res = dedup_stories(clean_stories, None, config, retire_missing=True, workdir=workdir)
     st = res.stats
     context.log.info(
         f"dedup: {st['n_input']} stories, {st['n_new']} new, {st['n_index_before']} in the previous index, "
         f"{st['n_candidates']} LSH candidates, {st['n_duplicates']} duplicates in {st['n_clusters_multi']} clusters "
         f"({st['seconds']['total']} s)")
 
-    stories = clean_stories.join(res.assignments, on="story_id", how="left")
-    dups = res.duplicates.filter(pl.col("story_id").is_in(clean_stories["story_id"].implode()))
+    size = max(1, config.chunk_size)
+    assignments = res.assignments
+    stories = clean_stories.join(assignments.lazy(), on="story_id", how="left", maintain_order="left")
+
+    def story_chunks():
+        """Slices of the input scan (only their row groups are read) joined with the small assignments."""
+        n = int(clean_stories.select(pl.len()).collect().item())
+        for off in range(0, n, size):
+            yield clean_stories.slice(off, size).collect().join(assignments, on="story_id", how="left",
+                                                                 maintain_order="left")
+
+    input_ids = clean_stories.select("story_id").collect()["story_id"]
+    dups = res.duplicates.filter(pl.col("story_id").is_in(input_ids.implode()))
     relations = dict(dups.group_by("relation").len().iter_rows()) if dups.height else {}
+    # the frame-wide rule of StorySignatures, checked on the small cluster columns (chunks see part of the index)
+    cl = res.clusters
+    orphans = cl.filter(~pl.col("cluster_id").is_in(cl.filter(pl.col("is_canonical"))["story_id"].implode()))
+    index_errors = [f"cluster_has_canonical: {orphans.height} row(s) whose cluster_id is no canonical story, e.g. "
+                    f"{orphans['story_id'].head(3).to_list()}"] if orphans.height else []
     common = {
         "new_stories": st["n_new"],
         "previous_index_rows": st["n_index_before"],
         "lsh_candidates": st["n_candidates"],
         "seconds_by_stage": MetadataValue.json(st["seconds"]),
     }
-    sig = validated(res.index, StorySignatures, "story_signatures", warehouse=warehouse, key_column="story_id",
-                    started=started, output_name="story_signatures", extra_metadata=common)
-    sto = validated(stories, Stories, "stories", warehouse=warehouse, key_column="story_id", started=started,
-                    output_name="stories",
-                    extra_metadata={"canonical_stories": int(stories["is_canonical"].sum() or 0),
-                                    "multi_story_clusters": st["n_clusters_multi"]})
+    # the new index is written chunk by chunk (row groups of chunk_size) to the work folder and handed on as a
+    # lazy scan of that file: validation reads it slice by slice, the IO manager streams it to the stage file
+    index = pl.scan_parquet(res.write_index(workdir / INDEX_WORK_FILE, size))
+    sig = validated_lazy(index, _SignatureChunkModel, "story_signatures", warehouse=warehouse,
+                         key_column="story_id", started=started, output_name="story_signatures",
+                         extra_metadata=common, chunk_size=size, extra_errors=index_errors)
+    sto = validated_lazy(stories, Stories, "stories", warehouse=warehouse, key_column="story_id", started=started,
+                         output_name="stories", chunks=story_chunks(),
+                         extra_metadata={"canonical_stories": int(assignments["is_canonical"].sum() or 0),
+                                         "multi_story_clusters": st["n_clusters_multi"]})
     dup = validated(dups, StoryDuplicates, "story_duplicates", warehouse=warehouse, key_column="story_id",
                     started=started, output_name="story_duplicates",
                     extra_metadata={"by_relation": MetadataValue.json(relations), **common})

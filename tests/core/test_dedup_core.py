@@ -57,7 +57,7 @@ def test_exact_near_version_and_unrelated():
     a = res.assignments.filter(pl.col("story_id") == "other").row(0, named=True)
     assert a["cluster_id"] == "other" and a["is_canonical"]
     StoryDuplicates.validate(res.duplicates, lazy=True)
-    StorySignatures.validate(res.index, lazy=True)
+    StorySignatures.validate(res.index.collect(), lazy=True)
 
 
 def test_similarity_is_measured_exactly_not_estimated():
@@ -117,13 +117,13 @@ def test_incremental_gives_the_same_clusters_as_a_full_run():
         for part in (order[:10], order[10:25], order[25:]):
             res = dedup_stories(frame(part), index)
             index = res.index
-            StorySignatures.validate(index, lazy=True)
+            StorySignatures.validate(index.collect(), lazy=True)
         assert partition(res.assignments) == partition(full.assignments)
         assert res.stats["n_new"] == len(order) - 25 and res.stats["n_index_before"] == 25
     # a re-run on stories already indexed changes nothing
     again = dedup_stories(frame(rows), full.index)
     assert again.stats["n_new"] == 0
-    assert again.index.equals(full.index)
+    assert again.index.collect().equals(full.index.collect())
 
 
 def test_new_story_merges_two_old_clusters_like_a_full_run():
@@ -136,20 +136,82 @@ def test_new_story_merges_two_old_clusters_like_a_full_run():
     assert set(second.assignments["cluster_id"]) == {"c"}
 
 
-def test_incumbent_canonical_is_kept_for_copies_but_not_for_a_longer_update():
+def test_canonical_rule_is_order_independent_copy_never_displaces_the_original():
     text = story(70, 8)
-    first = dedup_stories(frame([{"story_id": "zz-original", "text": text, "published_date": D1}]))
-    # a later re-scrape with a smaller id and the same date: a full run would pick it by id, an
-    # incremental run keeps the canonical analysts already have
-    second = dedup_stories(frame([{"story_id": "aa-copy", "text": restyle(text), "published_date": D1}]),
-                           first.index)
-    assert set(second.assignments["cluster_id"]) == {"zz-original"}
-    # an updated version with clearly more text takes over
-    third = dedup_stories(frame([{"story_id": "mm-update", "text": story(70, 11), "published_date": D2}]),
-                          second.index)
+    original = {"story_id": "zz-original", "text": text, "published_date": D1}
+    # a later re-scrape with a smaller id, the same date and the same words
+    copy = {"story_id": "aa-copy", "text": restyle(text), "published_date": D1}
+    # an updated version with clearly more text (> 5 % more words)
+    update = {"story_id": "mm-update", "text": story(70, 11), "published_date": D2}
+    first = dedup_stories(frame([original]))
+    second = dedup_stories(frame([copy]), first.index)
+    # same words, same date, no furniture known: the smallest story_id, whatever arrived first
+    assert set(second.assignments["cluster_id"]) == {"aa-copy"}
+    assert second.assignments.sort("story_id").equals(dedup_stories(frame([copy, original])).assignments.sort("story_id"))
+    third = dedup_stories(frame([update]), second.index)
     assert set(third.assignments["cluster_id"]) == {"mm-update"}
     d = dup_map(third)
     assert d["zz-original"]["relation"] == "version" and d["aa-copy"]["duplicate_of"] == "mm-update"
+    full = dedup_stories(frame([update, copy, original]))
+    assert full.assignments.sort("story_id").equals(third.assignments.sort("story_id"))
+    assert full.duplicates.equals(third.duplicates)
+
+
+def test_furniture_decides_between_same_length_same_date_twins():
+    text = story(80, 8)
+    furnished = "Advertisement\n\n" + text + "\n\nRead more: World news in brief"
+    rows = pl.DataFrame([
+        # the re-scrape has the smaller id, but its raw slice held more page furniture the cleaner removed
+        {"story_id": "aa-rescrape", "text": text, "published_date": D1, "raw_start": 0, "raw_end": len(furnished)},
+        {"story_id": "zz-original", "text": text, "published_date": D1, "raw_start": 10, "raw_end": 10 + len(text)},
+    ])
+    assert set(dedup_stories(rows).assignments["cluster_id"]) == {"zz-original"}
+    # the date still comes first: an earlier re-scrape wins over a later clean copy
+    earlier = rows.with_columns(pl.when(pl.col("story_id") == "aa-rescrape").then(pl.lit(D1 - dt.timedelta(days=1)))
+                                .otherwise(pl.col("published_date")).alias("published_date"))
+    assert set(dedup_stories(earlier).assignments["cluster_id"]) == {"aa-rescrape"}
+
+
+def _rule_corpus() -> list[dict]:
+    """Clusters whose canonical is decided by each step of the rule, with offsets so furniture is known."""
+    rows = []
+    for g, start in enumerate(range(0, 120, 12)):
+        base = story(start, 10)
+        furn = g % 3
+        variants = [
+            (f"g{g}-base", base, D2, 0),
+            (f"g{g}-copy", restyle(base), D2, 40 + furn),       # same words, more furniture removed
+            (f"g{g}-early", change_sentence(base, PARAS[(start + 31) % len(PARAS)]), D1, 5),  # near, earlier
+            (f"g{g}-short", story(start, 7), D1 if g % 2 else None, 0),  # version: too short to be canonical
+            (f"g{g}-long", story(start, 11), None if g % 4 == 0 else D2, 80),  # longer update, >5 % more words
+        ]
+        for sid, text, date, extra in variants[: 3 + g % 3]:
+            rows.append({"story_id": sid, "text": text, "published_date": date, "raw_start": 3,
+                         "raw_end": 3 + len(text) + extra})
+    return rows
+
+
+def _rows_frame(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema={"story_id": pl.String, "text": pl.String, "published_date": pl.Date,
+                                      "raw_start": pl.Int64, "raw_end": pl.Int64})
+
+
+def test_assignments_do_not_depend_on_arrival_order_or_batches():
+    rows = _rule_corpus()
+    full = dedup_stories(_rows_frame(rows))
+    assert full.duplicates.height >= len(rows) // 2
+    canon = set(full.assignments.filter(pl.col("is_canonical"))["story_id"])
+    assert any(c.endswith("-early") for c in canon) and any(c.endswith("-long") for c in canon)
+    for seed in range(4):
+        order = rows[:]
+        random.Random(seed).shuffle(order)
+        cuts = sorted(random.Random(100 + seed).sample(range(1, len(order)), 3))
+        index = None
+        for part in (order[:cuts[0]], order[cuts[0]:cuts[1]], order[cuts[1]:cuts[2]], order[cuts[2]:]):
+            res = dedup_stories(_rows_frame(part), index, config=load_config().with_(chunk_size=3))
+            index = res.index
+        assert res.assignments.sort("story_id").equals(full.assignments.sort("story_id")), seed
+        assert res.duplicates.equals(full.duplicates), seed
 
 
 def test_index_from_other_settings_is_refused():
@@ -166,7 +228,7 @@ def test_empty_and_short_texts():
     res = dedup_stories(frame(rows))
     assert partition(res.assignments) == {frozenset({"e1"}), frozenset({"e2"}), frozenset({"s1", "s2"}),
                                           frozenset({"s3"})}
-    assert dedup_stories(frame([])).index.height == 0
+    assert dedup_stories(frame([])).index.collect().height == 0
 
 
 def test_chunked_signatures_equal_one_batch():
@@ -213,7 +275,7 @@ def test_retiring_a_bridge_story_splits_its_cluster_like_a_full_run():
     assert mirrored.stats["n_retired"] == 1 and mirrored.stats["n_reclustered"] == 2
     assert mirrored.stats["n_new"] == 0  # nothing re-signed: stored signatures are reused
     kept = dedup_stories(rest, everything.index)  # default: the index keeps every story it has seen
-    assert kept.index.height == 5
+    assert kept.index.collect().height == 5
 
 
 def test_oversized_buckets_use_hubs_and_still_find_every_copy():
@@ -228,3 +290,53 @@ def test_oversized_buckets_use_hubs_and_still_find_every_copy():
     assert partition(hubs.assignments) == partition(normal.assignments)
     assert frozenset([r["story_id"] for r in rows[:12]]) in partition(hubs.assignments)
     assert hubs.stats["n_candidates"] < normal.stats["n_candidates"]
+
+
+def test_choose_canonical_pure_rule():
+    from pipelines.core.dedup.cluster import choose_canonical
+
+    def m(sid, n, date=None, furn=None):
+        return {"story_id": sid, "n_words": n, "published_date": date, "furniture": furn}
+
+    # only members within 5 % of the longest are eligible: the earlier but much shorter story loses
+    assert choose_canonical([m("a", 100, D1), m("b", 120, D2)], 0.05) == "b"
+    # exactly 5 % shorter is still eligible (100 * 1.05 == 105): then the earliest date wins
+    assert choose_canonical([m("b", 105, D2), m("a", 100, D1)], 0.05) == "a"
+    assert choose_canonical([m("b", 106, D2), m("a", 100, D1)], 0.05) == "b"
+    # unknown date sorts last
+    assert choose_canonical([m("a", 100, None), m("b", 100, D2)], 0.05) == "b"
+    # same length and date: least furniture removed, unknown furniture last
+    assert choose_canonical([m("a", 100, D1, 50), m("b", 100, D1, 3)], 0.05) == "b"
+    assert choose_canonical([m("a", 100, D1, None), m("b", 100, D1, 3)], 0.05) == "b"
+    # all equal: smallest story_id; the result never depends on the members' order
+    ms = [m("c", 100, D1, 3), m("a", 100, D1, 3), m("b", 101, D1, 3), m("d", 90, None, 0)]
+    assert {choose_canonical(p, 0.05) for p in (ms, ms[::-1], ms[1:] + ms[:1])} == {"a"}
+    assert choose_canonical([m("x", 0), m("y", 0)], 0.05) == "x"
+
+
+def test_out_of_core_run_from_parquet_scans_equals_in_memory(tmp_path):
+    """Input and index as lazy Parquet scans, signatures and index written chunk by chunk (3 stories a chunk):
+    the same clusters, duplicates and index as the in-memory run, in any number of files."""
+    rows = _rule_corpus()
+    cfg = load_config().with_(chunk_size=3)
+    half = len(rows) // 2
+    for i, part in enumerate((rows[:half], rows[half:])):
+        _rows_frame(part).write_parquet(tmp_path / f"in_{i}.parquet")
+    first = dedup_stories(pl.scan_parquet(tmp_path / "in_0.parquet"), None, cfg, workdir=tmp_path / "w")
+    idx = first.write_index(tmp_path / "index.parquet", cfg.chunk_size)
+    assert pl.read_parquet(idx).equals(first.index.collect())
+    both = pl.scan_parquet([tmp_path / "in_0.parquet", tmp_path / "in_1.parquet"])
+    ooc = dedup_stories(both, pl.scan_parquet(idx), cfg, retire_missing=True, workdir=tmp_path / "w")
+    mem = dedup_stories(_rows_frame(rows))
+    assert ooc.stats["n_new"] == len(rows) - half and ooc.stats["n_index_before"] == half
+    assert ooc.assignments.sort("story_id").equals(mem.assignments.sort("story_id"))
+    assert ooc.duplicates.equals(mem.duplicates)
+    assert ooc.index.collect().sort("story_id").equals(mem.index.collect().sort("story_id"))
+    assert pl.concat(list(ooc.iter_index(cfg.chunk_size))).equals(ooc.index.collect())
+    StorySignatures.validate(ooc.index.collect(), lazy=True)
+
+
+def test_index_without_the_furniture_column_is_refused():
+    res = dedup_stories(frame([{"story_id": "x", "text": story(0, 3)}]))
+    with pytest.raises(IndexSchemeError):
+        dedup_stories(frame([{"story_id": "y", "text": story(0, 3)}]), res.index.drop("furniture"))

@@ -80,9 +80,11 @@ def ingest_and_clean(folder: Path) -> pl.DataFrame:
         for s in stories:
             rows.append({"story_id": stable_id("st", item.doc_id, s["story_index"]), "doc_id": item.doc_id,
                          "source_uri": item.source_uri, "title": s["title"], "text": s["text"],
-                         "published_date": s["published_date"] if isinstance(s["published_date"], dt.date) else None})
+                         "published_date": s["published_date"] if isinstance(s["published_date"], dt.date) else None,
+                         "raw_start": s["raw_start"], "raw_end": s["raw_end"]})
     return pl.DataFrame(rows, schema={"story_id": pl.String, "doc_id": pl.String, "source_uri": pl.String,
-                                      "title": pl.String, "text": pl.String, "published_date": pl.Date})
+                                      "title": pl.String, "text": pl.String, "published_date": pl.Date,
+                                      "raw_start": pl.Int64, "raw_end": pl.Int64})
 
 
 def test_oracle_agrees_with_core_shingle_counts():

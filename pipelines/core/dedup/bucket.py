@@ -1,7 +1,11 @@
 """Stage 2 — bucket: LSH banding of MinHash signatures into candidate pairs.
 
 Each signature is cut into `bands` bands of `rows_per_band` values; stories sharing any band key are candidates.
-Only pairs with at least one *new* story are generated (incremental: new stories against the whole index)."""
+Only pairs with at least one *new* story are generated (incremental: new stories against the whole index).
+
+Out-of-core: the pipeline computes the keys of a few bands at a time for every participant (reading the MinHash
+column chunk by chunk), turns them into pairs with bucket_pairs(), and moves on to the next bands; a full
+(n, num_perm) matrix or an (n, bands) key matrix is never held."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,53 +15,49 @@ from .config import DedupConfig
 from .signature import _mix64
 
 _P = np.uint64(0xD6E8FEB86659FD93)
+PAIR_SCHEMA = {"a": pl.Int64, "b": pl.Int64}
 
 
-def band_keys(minhash: np.ndarray, cfg: DedupConfig) -> np.ndarray:
-    """(n, bands) uint64 keys; the band number is folded into the key so equal values in different bands differ."""
+def band_keys(minhash: np.ndarray, cfg: DedupConfig, bands: range | None = None) -> np.ndarray:
+    """(n, len(bands)) uint64 keys of the given bands (default: all); the band number is folded into the key so
+    equal values in different bands differ."""
+    bands = range(cfg.bands) if bands is None else bands
     n = minhash.shape[0]
     r = cfg.rows_per_band
-    m = minhash[:, : cfg.bands * r].astype(np.uint64).reshape(n, cfg.bands, r)
-    acc = np.broadcast_to(np.arange(cfg.bands, dtype=np.uint64) + np.uint64(1), (n, cfg.bands)).copy()
+    cols = np.concatenate([np.arange(b * r, (b + 1) * r) for b in bands]) if len(bands) else np.zeros(0, np.int64)
+    m = minhash[:, cols].astype(np.uint64).reshape(n, len(bands), r)
+    acc = np.broadcast_to(np.asarray(bands, dtype=np.uint64) + np.uint64(1), (n, len(bands))).copy()
     for t in range(r):
         acc = _mix64((acc * _P) ^ m[:, :, t])
     return acc
 
 
-def _long(rows: np.ndarray, keys: np.ndarray) -> pl.DataFrame:
+def long_keys(rows: np.ndarray, keys: np.ndarray, bands: range) -> pl.DataFrame:
+    """(row, band, key) rows from a (n, len(bands)) key block."""
     n, b = keys.shape
     return pl.DataFrame({
         "row": np.repeat(rows.astype(np.int64), b),
-        "band": np.tile(np.arange(b, dtype=np.int16), n),
+        "band": np.tile(np.asarray(bands, dtype=np.int16), n),
         "key": keys.reshape(-1),
     })
 
 
-def candidate_pairs(minhash: np.ndarray, is_new: np.ndarray, rank: np.ndarray, cfg: DedupConfig) -> np.ndarray:
-    """Candidate pairs (k, 2) of row numbers (a < b), each with at least one new row.
+def with_rank(long: pl.DataFrame, rank: np.ndarray, is_new: np.ndarray) -> pl.DataFrame:
+    """Adds rank and new (looked up by row number) to a (row, band, key) frame."""
+    r = long["row"].to_numpy()
+    return long.with_columns(pl.Series("rank", rank[r], dtype=pl.Int64), pl.Series("new", is_new[r], dtype=pl.Boolean))
 
-    minhash: (n, num_perm) of the LSH participants, old and new; pairs are row numbers into it.
-    is_new:  bool per row.   rank: a total order per row (story_id order), for hubs.
-    Keys of old rows are computed chunk by chunk and kept only where they meet a new key, so memory follows the
-    new batch, not the index."""
-    if not is_new.any():
-        return np.zeros((0, 2), np.int64)
-    new_long = _long(np.flatnonzero(is_new), band_keys(minhash[is_new], cfg))
-    new_keys = new_long.select("band", "key").unique()
-    old_idx = np.flatnonzero(~is_new)
-    hits = [new_long]
-    for s in range(0, len(old_idx), cfg.chunk_size):
-        part = old_idx[s: s + cfg.chunk_size]
-        hits.append(_long(part, band_keys(minhash[part], cfg)).join(new_keys, on=["band", "key"], how="semi"))
-    members = pl.concat(hits)
-    rows = members["row"].to_numpy()
-    members = members.with_columns(pl.Series("rank", rank[rows], dtype=pl.Int64),
-                                   pl.Series("new", is_new[rows], dtype=pl.Boolean))
-    sizes = members.group_by("band", "key").agg(pl.len().alias("size"))
-    members = members.join(sizes.filter(pl.col("size") > 1), on=["band", "key"])
+
+def bucket_pairs(members: pl.DataFrame, cfg: DedupConfig) -> pl.DataFrame:
+    """Pairs (a, b) of rows sharing a bucket, at least one of them new.
+
+    members: row, band, key, rank (total order: story_id order, for hubs), new (bool). A bucket larger than
+    max_bucket is not expanded into all pairs: each member is paired with its bucket_hubs smallest-ranked members."""
+    sizes = members.group_by("band", "key").agg(pl.len().alias("size"), pl.col("new").any().alias("any_new"))
+    members = members.join(sizes.filter((pl.col("size") > 1) & pl.col("any_new")), on=["band", "key"])
     small = members.filter(pl.col("size") <= cfg.max_bucket)
     big = members.filter(pl.col("size") > cfg.max_bucket)
-    pairs = []
+    pairs = [pl.DataFrame(schema=PAIR_SCHEMA)]
     if small.height:
         left = small.filter(pl.col("new")).select("band", "key", pl.col("row").alias("a"))
         right = small.select("band", "key", pl.col("row").alias("b"))
@@ -68,8 +68,24 @@ def candidate_pairs(minhash: np.ndarray, is_new: np.ndarray, rank: np.ndarray, c
         mem = big.select("band", "key", pl.col("row").alias("a"), pl.col("new").alias("an"))
         pairs.append(mem.join(hubs, on=["band", "key"]).filter(
             (pl.col("a") != pl.col("b")) & (pl.col("an") | pl.col("bn"))).select("a", "b"))
-    if not pairs:
-        return np.zeros((0, 2), np.int64)
     p = pl.concat(pairs).select(pl.min_horizontal("a", "b").alias("a"), pl.max_horizontal("a", "b").alias("b"))
-    p = p.unique().sort("a", "b")
-    return np.stack([p["a"].to_numpy(), p["b"].to_numpy()], axis=1).astype(np.int64)
+    return p.unique()
+
+
+def candidate_pairs(minhash: np.ndarray, is_new: np.ndarray, rank: np.ndarray, cfg: DedupConfig) -> np.ndarray:
+    """In-memory convenience (tests, bench): candidate pairs (k, 2) of row numbers (a < b) of a MinHash matrix,
+    each with at least one new row; the same band-group procedure the pipeline runs chunk by chunk."""
+    rows = np.arange(minhash.shape[0], dtype=np.int64)
+    out = [pl.DataFrame(schema=PAIR_SCHEMA)]
+    for bands in band_groups(cfg):
+        out.append(bucket_pairs(with_rank(long_keys(rows, band_keys(minhash, cfg, bands), bands), rank, is_new),
+                                cfg))
+    p = pl.concat(out).unique().sort("a", "b")
+    return np.stack([p["a"].to_numpy(), p["b"].to_numpy()], axis=1).astype(np.int64).reshape(-1, 2)
+
+
+BANDS_PER_PASS = 16
+
+
+def band_groups(cfg: DedupConfig) -> list[range]:
+    return [range(s, min(s + BANDS_PER_PASS, cfg.bands)) for s in range(0, cfg.bands, BANDS_PER_PASS)]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
 from typing import Iterable
 
 
@@ -33,24 +34,36 @@ class UnionFind:
 
 
 _FAR = dt.date.max
+_NO_FURNITURE = float("inf")
 
 
-def canonical_key(n_words: int, published_date: dt.date | None, story_id: str) -> tuple:
-    """Smaller is better: most words, then earliest known publication date, then smallest story_id."""
-    return (-int(n_words or 0), published_date or _FAR, story_id)
+def eligible(members: Iterable[dict], min_gain: float) -> list[dict]:
+    """Members within `min_gain` of the longest: n_words * (1 + min_gain) >= the cluster's max n_words (exact
+    rational arithmetic, so a threshold such as 0.05 does not wobble with floating point)."""
+    ms = list(members)
+    longest = max(int(m["n_words"] or 0) for m in ms)
+    gain = 1 + Fraction(str(min_gain))
+    return [m for m in ms if int(m["n_words"] or 0) * gain >= longest]
+
+
+def canonical_key(published_date: dt.date | None, furniture: int | None, story_id: str) -> tuple:
+    """Order among the eligible members (smaller is better): earliest known publication date (unknown last),
+    then the least furniture removed by the cleaner (unknown last), then the smallest story_id."""
+    return (published_date or _FAR, _NO_FURNITURE if furniture is None else int(furniture), story_id)
 
 
 def choose_canonical(members: Iterable[dict], min_gain: float) -> str:
-    """members: dicts with story_id, n_words, published_date, incumbent (was canonical before this run).
+    """The canonical story_id of a cluster: a pure function of its members (dicts with story_id, n_words,
+    published_date and furniture = raw_end - raw_start - len(text), which may be None), so it does not depend on
+    the order in which stories arrived (an incremental run equals a full rebuild).
 
-    The best by canonical_key wins, except that an incumbent canonical is kept unless the best has more than
-    (1 + min_gain) times its words: a copy never displaces the story analysts already have, an update does."""
+    Eligible are the members within min_gain of the longest (an updated, clearly longer version wins over the
+    shorter ones); among them the earliest published_date wins, then the one with the least furniture removed by
+    the cleaner (a re-scraped copy with extra page furniture loses to the cleaner original), then the smallest
+    story_id."""
     ms = list(members)
-    best = min(ms, key=lambda m: canonical_key(m["n_words"], m["published_date"], m["story_id"]))
-    incumbents = [m for m in ms if m.get("incumbent")]
-    if not incumbents:
-        return best["story_id"]
-    inc = min(incumbents, key=lambda m: canonical_key(m["n_words"], m["published_date"], m["story_id"]))
-    if best is inc or best["n_words"] <= inc["n_words"] * (1.0 + min_gain):
-        return inc["story_id"]
+    if not ms:
+        raise ValueError("a cluster has at least one member")
+    best = min(eligible(ms, min_gain),
+               key=lambda m: canonical_key(m.get("published_date"), m.get("furniture"), m["story_id"]))
     return best["story_id"]

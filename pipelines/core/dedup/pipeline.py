@@ -1,13 +1,24 @@
-"""dedup_stories(): signature -> bucket -> verify -> cluster, incremental against a persisted signature index."""
+"""dedup_stories(): signature -> bucket -> verify -> cluster, incremental against a persisted signature index.
+
+Out-of-core: the input stories and the previous index are LazyFrames (Parquet scans) read slice by slice; only small
+per-story columns (story_id, hashes, counts, dates, cluster columns) are held for the whole corpus. Texts are read
+one chunk at a time to compute signatures, which are written chunk by chunk (to a Parquet file when a `workdir` is
+given); LSH reads the MinHash column a few bands at a time; verification reads the shingle sets of candidate rows
+only. The updated index is returned as a LazyFrame, to be streamed to disk by the caller.
+"""
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import polars as pl
 
-from .bucket import candidate_pairs
+from .bucket import band_groups, band_keys, bucket_pairs, with_rank
 from .cluster import UnionFind, choose_canonical
 from .config import DedupConfig, load_config
 from .signature import compute_signatures, empty_signatures, scheme_id
@@ -19,97 +30,270 @@ CLUSTER_SCHEMA = {
     "cluster_id": pl.String, "is_canonical": pl.Boolean, "duplicate_of": pl.String, "relation": pl.String,
     "similarity": pl.Float64, "jaccard": pl.Float64, "containment": pl.Float64, "rule": pl.String,
 }
-INDEX_SCHEMA = {**empty_signatures().schema, "scheme": pl.String, **CLUSTER_SCHEMA}
+SIG_SCHEMA = dict(empty_signatures().schema)
+INDEX_SCHEMA = {**SIG_SCHEMA, "scheme": pl.String, **CLUSTER_SCHEMA}
+META = ["story_id", "published_date", "norm_hash", "n_words", "n_shingles", "furniture"]  # small, held for all
 DUPLICATE_COLUMNS = ["story_id", "duplicate_of", "relation", "similarity", "jaccard", "containment", "rule"]
+NEW_SIGNATURES_FILE = "new_signatures.parquet"
 
 
 class IndexSchemeError(ValueError):
     """The persisted signature index was built with other shingling/MinHash settings: rebuild it (full run)."""
 
 
+def _lazy(x: pl.DataFrame | pl.LazyFrame | None) -> pl.LazyFrame | None:
+    return x.lazy() if isinstance(x, pl.DataFrame) else x
+
+
+def _height(lf: pl.LazyFrame) -> int:
+    return int(lf.select(pl.len()).collect().item())
+
+
+class _Table:
+    """A table read by row position, one slice at a time (a Parquet scan reads only the slice's row groups)."""
+
+    def __init__(self, lf: pl.LazyFrame, n: int | None = None) -> None:
+        self.lf = lf
+        self.n = _height(lf) if n is None else n
+
+    def slices(self, columns: list[str], size: int, positions: np.ndarray | None = None
+               ) -> Iterator[tuple[int, pl.DataFrame]]:
+        """(offset, frame) per slice of `size` rows; with `positions` (sorted), only slices holding one of them."""
+        for off in range(0, self.n, size):
+            if positions is not None:
+                lo, hi = np.searchsorted(positions, [off, off + size])
+                if lo == hi:
+                    continue
+            yield off, self.lf.select(columns).slice(off, size).collect()
+
+
+class _SignatureSink:
+    """Signature chunks of the new stories: a Parquet file written row group by row group (temp file + atomic
+    rename) when a workdir is given, else kept in memory (tests, small batches)."""
+
+    def __init__(self, workdir: Path | None) -> None:
+        self.frames: list[pl.DataFrame] = []
+        self.writer = None
+        self.n = 0
+        self.path = Path(workdir) / NEW_SIGNATURES_FILE if workdir is not None else None
+        self.tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}") if self.path is not None else None
+
+    def add(self, sig: pl.DataFrame) -> None:
+        sig = sig.select(list(SIG_SCHEMA)).cast(SIG_SCHEMA)
+        self.n += sig.height
+        if self.path is None:
+            self.frames.append(sig)
+            return
+        import pyarrow.parquet as pq
+
+        table = sig.to_arrow()
+        if self.writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.writer = pq.ParquetWriter(self.tmp, table.schema, compression="zstd")
+        self.writer.write_table(table, row_group_size=max(1, sig.height))
+
+    def finish(self) -> _Table:
+        if self.path is None or self.writer is None:
+            if self.path is not None:  # nothing new: no file (a stale one from an earlier run is not read)
+                with contextlib.suppress(FileNotFoundError):
+                    self.path.unlink()
+            frame = pl.concat(self.frames, how="vertical", rechunk=False) if self.frames else empty_signatures()
+            return _Table(frame.lazy(), frame.height)
+        self.writer.close()
+        os.replace(self.tmp, self.path)
+        return _Table(pl.scan_parquet(self.path), self.n)
+
+
 @dataclass
 class DedupResult:
-    index: pl.DataFrame          # story_signatures: every story seen so far, with signatures and cluster columns
+    index: pl.LazyFrame          # story_signatures (lazy: stream it to disk); every story with signatures + cluster
     assignments: pl.DataFrame    # story_id, cluster_id, is_canonical (every story in the index)
     duplicates: pl.DataFrame     # one row per non-canonical story
     candidates: pl.DataFrame = None  # LSH candidate pairs with their verified measures (relation null = rejected)
     stats: dict = field(default_factory=dict)
+    clusters: pl.DataFrame = None    # story_id + every cluster column, for every story in the index
+    _parts: list = field(default_factory=list, repr=False)  # (_Table, story_id filter or None) making up the index
+    scheme: str = ""
+
+    def iter_index(self, size: int) -> Iterator[pl.DataFrame]:
+        """The new index in eager chunks of at most `size` rows (same rows, same order as `index`), each read from
+        one slice of its source and joined with the (small) cluster columns in memory."""
+        for table, keep in self._parts:
+            for _, chunk in table.slices(list(SIG_SCHEMA), size):
+                if keep is not None:
+                    chunk = chunk.filter(pl.col("story_id").is_in(keep.implode()))
+                if chunk.height:
+                    yield self._finish(chunk)
+
+    def write_index(self, path: str | Path, size: int) -> Path:
+        """Write the new index to `path` chunk by chunk (row groups of `size` rows; temp file + atomic rename), so
+        it is never held whole; returns the path (scan it to hand the index on lazily)."""
+        import pyarrow.parquet as pq
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        writer = None
+        try:
+            for chunk in self.iter_index(size):
+                table = chunk.to_arrow()
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
+                writer.write_table(table, row_group_size=max(1, chunk.height))
+            if writer is None:
+                empty_index().write_parquet(tmp, compression="zstd")
+            else:
+                writer.close()
+                writer = None
+            os.replace(tmp, path)
+        finally:
+            if writer is not None:
+                writer.close()
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        return path
+
+    def _finish(self, sig: pl.DataFrame) -> pl.DataFrame:
+        return (sig.with_columns(pl.lit(self.scheme, pl.String).alias("scheme"))
+                .join(self.clusters, on="story_id", how="left", maintain_order="left")
+                .select(list(INDEX_SCHEMA)).cast(INDEX_SCHEMA))
 
 
 def empty_index() -> pl.DataFrame:
     return pl.DataFrame(schema=INDEX_SCHEMA)
 
 
-def _check_index(index: pl.DataFrame | None, scheme: str) -> pl.DataFrame:
-    if index is None or index.height == 0:
-        return empty_index()
-    missing = [c for c in INDEX_SCHEMA if c not in index.columns]
+def _check_index(index: pl.DataFrame | pl.LazyFrame | None, scheme: str) -> _Table | None:
+    lf = _lazy(index)
+    if lf is None:
+        return None
+    names = lf.collect_schema().names()
+    missing = [c for c in INDEX_SCHEMA if c not in names]
     if missing:
         raise IndexSchemeError(f"signature index lacks columns {missing}")
-    schemes = index["scheme"].unique().to_list()
+    table = _Table(lf.select(list(INDEX_SCHEMA)).cast(INDEX_SCHEMA))
+    if table.n == 0:
+        return None
+    schemes = lf.select(pl.col("scheme").unique()).collect()["scheme"].to_list()
     if schemes != [scheme]:
         raise IndexSchemeError(f"signature index scheme {schemes} != current {scheme!r}; rebuild with a full run")
-    return index.select(list(INDEX_SCHEMA)).cast(INDEX_SCHEMA)
+    return table
 
 
-def _store(parts: list[pl.Series], rows: np.ndarray) -> ShingleStore:
-    """Shingle sets of the given global row numbers; rows number the concatenation of `parts` (old, new), which
-    are gathered from separately so the index is never copied whole."""
-    rows = np.unique(rows)
-    subs, base = [], 0
-    for part in parts:
-        mine = rows[(rows >= base) & (rows < base + len(part))] - base
-        subs.append(part.gather(mine))
-        base += len(part)
-    sub = pl.concat(subs)
-    lens = sub.list.len().to_numpy().astype(np.int64)
-    flat = sub.explode().drop_nulls().to_numpy().astype(np.uint64)
-    offsets = np.concatenate(([0], np.cumsum(lens)))
-    return ShingleStore(flat, offsets, {int(r): i for i, r in enumerate(rows.tolist())})
+class _Universe:
+    """Row numbers 0..n-1 over the stories taking part in this run: the kept rows of the old index (old_pos: their
+    positions in it, ascending), then the new signatures. Reads a column for chosen rows slice by slice."""
+
+    def __init__(self, old: _Table | None, old_pos: np.ndarray, new: _Table, size: int) -> None:
+        self.old, self.old_pos, self.new, self.size = old, old_pos, new, size
+        self.n_old = len(old_pos)
+
+    def iter_rows(self, rows: np.ndarray, column: str) -> Iterator[tuple[np.ndarray, pl.Series]]:
+        """(universe rows, values) for the sorted universe `rows`, one source slice at a time, ascending."""
+        rows = np.asarray(rows, dtype=np.int64)
+        old_rows = rows[rows < self.n_old]
+        new_rows = rows[rows >= self.n_old]
+        for table, pos, urows in ((self.old, self.old_pos[old_rows], old_rows),
+                                  (self.new, new_rows - self.n_old, new_rows)):
+            if table is None or len(pos) == 0:
+                continue
+            for off, chunk in table.slices([column], self.size, pos):
+                lo, hi = np.searchsorted(pos, [off, off + self.size])
+                yield urows[lo:hi], chunk[column].gather(pos[lo:hi] - off)
+
+    def store(self, rows: np.ndarray) -> ShingleStore:
+        rows = np.unique(rows)
+        parts = [s for _, s in self.iter_rows(rows, "shingles")]
+        sub = pl.concat(parts) if parts else pl.Series("shingles", [], pl.List(pl.UInt64))
+        lens = sub.list.len().to_numpy().astype(np.int64)
+        flat = sub.explode().drop_nulls().to_numpy().astype(np.uint64)
+        offsets = np.concatenate(([0], np.cumsum(lens)))
+        return ShingleStore(flat, offsets, {int(r): i for i, r in enumerate(rows.tolist())})
+
+    def measure(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """|A & B|, |A|, |B| for row pairs, reading shingle sets for at most ~`size` rows at a time."""
+        inter = np.zeros(len(a), np.int64)
+        na = np.zeros(len(a), np.int64)
+        nb = np.zeros(len(a), np.int64)
+        step = max(1, self.size // 2)
+        for s in range(0, len(a), step):
+            sa, sb = a[s:s + step], b[s:s + step]
+            st = self.store(np.concatenate([sa, sb]))
+            inter[s:s + step], na[s:s + step], nb[s:s + step] = intersections(st, sa, sb)
+        return inter, na, nb
 
 
-def dedup_stories(stories: pl.DataFrame, index: pl.DataFrame | None = None,
-                  config: DedupConfig | None = None, *, retire_missing: bool = False) -> DedupResult:
-    """Cluster `stories` (story_id, text, published_date?) against the existing signature `index` (or None).
+def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl.LazyFrame | None = None,
+                  config: DedupConfig | None = None, *, retire_missing: bool = False,
+                  workdir: str | Path | None = None) -> DedupResult:
+    """Cluster `stories` (story_id, text, published_date?, raw_start?, raw_end?) against the existing signature
+    `index` (or None). Both may be LazyFrames (Parquet scans): they are read slice by slice (config.chunk_size).
 
-    Stories whose story_id is already in the index are not recomputed. Returns the updated index, cluster
-    assignments and duplicate rows for every story in the index; the partition into clusters equals that of a
-    full run over all stories at once.
+    Stories whose story_id is already in the index are not recomputed. Returns the updated index (lazy), cluster
+    assignments and duplicate rows for every story in the index; the partition into clusters and the canonical
+    stories equal those of a full run over all stories at once (the canonical rule is a pure function of a
+    cluster's members). `workdir`: where the new signatures are written (Parquet); None keeps them in memory.
 
     retire_missing=True mirrors the input: index rows whose story is not in `stories` are dropped, and the clusters
     they belonged to are dissolved and re-clustered from their remaining members' stored signatures (a removed
     story may have been the bridge between two groups), so the result still equals a full run over `stories`."""
     cfg = config or load_config()
     scheme = scheme_id(cfg)
+    size = max(1, cfg.chunk_size)
     old = _check_index(index, scheme)
     t = {"start": time.perf_counter()}
 
-    # ---- 1. signature (new stories only)
-    inc = set(old.filter(pl.col("is_canonical"))["story_id"].to_list())  # canonicals before this run
-    stories = stories.unique("story_id", keep="first", maintain_order=True)
+    # ---- 1. signature (new stories only), chunk by chunk from the lazy input
+    src = _lazy(stories)
+    names = src.collect_schema().names()
+    in_cols = [c for c in ("story_id", "text", "published_date", "raw_start", "raw_end") if c in names]
+    inp = _Table(src.select(in_cols))
+    input_ids = inp.lf.select("story_id").collect()["story_id"].unique(maintain_order=True)
+    cluster_cols = list(CLUSTER_SCHEMA)
+    if old is not None:
+        old_meta = old.lf.select(META + cluster_cols).collect()
+    else:
+        old_meta = empty_index().select(META + cluster_cols)
+    present = np.ones(old_meta.height, bool)
+    reuse = np.zeros(old_meta.height, bool)
     n_retired = 0
-    reuse = empty_signatures()
-    if retire_missing and old.height:
-        present = pl.col("story_id").is_in(stories["story_id"].implode())
-        gone = old.filter(~present)
-        n_retired = gone.height
+    if retire_missing and old_meta.height:
+        present = old_meta["story_id"].is_in(input_ids.implode()).to_numpy()
+        n_retired = int((~present).sum())
         if n_retired:
-            dissolved = pl.col("cluster_id").is_in(gone["cluster_id"].unique().implode())
-            reuse = old.filter(present & dissolved).select(reuse.columns)
-            old = old.filter(present & ~dissolved)
-    new_in = stories.filter(~pl.col("story_id").is_in(old["story_id"].implode())
-                            & ~pl.col("story_id").is_in(reuse["story_id"].implode()))
-    sig = pl.concat([reuse, compute_signatures(new_in, cfg)])
+            dissolved = old_meta["cluster_id"].is_in(old_meta.filter(~pl.Series(present))["cluster_id"].implode())
+            reuse = present & dissolved.to_numpy()
+    old_pos = np.flatnonzero(present).astype(np.int64)
+
+    seen = set(old_meta["story_id"].to_list())
+    sink = _SignatureSink(Path(workdir) if workdir is not None else None)
+    new_meta = [empty_signatures().select(META)]
+    for _, chunk in inp.slices(in_cols, size):
+        ids = chunk["story_id"].to_list()
+        keep = []
+        for sid in ids:
+            keep.append(sid not in seen)
+            seen.add(sid)
+        chunk = chunk.filter(pl.Series(keep, dtype=pl.Boolean))
+        if chunk.height:
+            sig = compute_signatures(chunk, cfg)
+            new_meta.append(sig.select(META))
+            sink.add(sig)
+            del sig
+    new = sink.finish()
+    new_meta = pl.concat(new_meta)
+    n_reused = int(reuse.sum())
     t["signature"] = time.perf_counter()
 
-    n_old, n_new = old.height, sig.height
-    core = ["story_id", "published_date", "norm_hash", "n_words", "n_shingles"]
-    U = pl.concat([old.select(core), sig.select(core)]).with_row_index("row")
-    is_new = np.concatenate([np.zeros(n_old, bool), np.ones(n_new, bool)])
+    uni = _Universe(old, old_pos, new, size)
+    n_old, n_new = len(old_pos), new.n
+    U = pl.concat([old_meta.select(META)[old_pos], new_meta]).with_row_index("row").with_columns(
+        pl.col("row").cast(pl.Int64))
+    is_new = np.concatenate([reuse[old_pos], np.ones(n_new, bool)])
     U = U.with_columns(pl.Series("new", is_new))
-    shingles = [old["shingles"], sig["shingles"]]
     rank = U["story_id"].rank("ordinal").to_numpy().astype(np.int64)
     norm_hash = U["norm_hash"].to_numpy()
+    sid_all = U["story_id"].to_numpy()
 
     # ---- exact groups: identical normalised text; only one member per group enters LSH
     content = U.filter(pl.col("n_shingles") > 0)
@@ -125,27 +309,46 @@ def dedup_stories(stories: pl.DataFrame, index: pl.DataFrame | None = None,
     exact_edges = np.stack([ex["row"].to_numpy(), ex["rep"].to_numpy()], axis=1).astype(np.int64) \
         if ex.height else np.zeros((0, 2), np.int64)
 
-    # ---- 2. bucket (LSH) over the participants
+    # ---- 2. bucket (LSH) over the participants, a group of bands at a time
     part_rows = np.array(sorted(parts), dtype=np.int64)
-    if len(part_rows):
-        mh_old = old["minhash"].list.to_array(cfg.num_perm).to_numpy() if n_old else np.zeros((0, cfg.num_perm))
-        mh_new = sig["minhash"].list.to_array(cfg.num_perm).to_numpy() if n_new else np.zeros((0, cfg.num_perm))
-        mh = np.concatenate([mh_old, mh_new]).astype(np.uint32)[part_rows]
-        local = candidate_pairs(mh, is_new[part_rows], rank[part_rows], cfg)
-        cand = part_rows[local] if len(local) else np.zeros((0, 2), np.int64)
-    else:
-        cand = np.zeros((0, 2), np.int64)
+    cand = np.zeros((0, 2), np.int64)
+    if len(part_rows) and is_new[part_rows].any():
+        found = []
+        for bands in band_groups(cfg):
+            # per band a u64 key for every participant (read slice by slice); a sort keeps only the keys that
+            # occur more than once (the key folds in the band number), so the bucket frame is tiny
+            rows_l, keys_l = [], []
+            for rows, mh in uni.iter_rows(part_rows, "minhash"):
+                m = mh.list.to_array(cfg.num_perm).to_numpy().astype(np.uint32)
+                keys_l.append(band_keys(m, cfg, bands).reshape(-1))
+                rows_l.append(np.repeat(rows, len(bands)))
+            keys_all, rows_all = np.concatenate(keys_l), np.concatenate(rows_l)
+            del keys_l, rows_l
+            order = np.argsort(keys_all, kind="stable")
+            sk = keys_all[order]
+            shared = np.zeros(len(sk), bool)
+            if len(sk) > 1:
+                eq = sk[1:] == sk[:-1]
+                shared[1:] |= eq
+                shared[:-1] |= eq
+            pick = np.sort(order[shared])
+            del order, sk, shared
+            band_no = (np.asarray(bands, dtype=np.int16)[pick % len(bands)] if len(pick)
+                       else np.zeros(0, np.int16))
+            members = pl.DataFrame({"row": rows_all[pick].astype(np.int64), "band": band_no, "key": keys_all[pick]})
+            del keys_all, rows_all
+            found.append(bucket_pairs(with_rank(members, rank, is_new), cfg))
+        p = pl.concat(found).unique().sort("a", "b")
+        cand = np.stack([p["a"].to_numpy(), p["b"].to_numpy()], axis=1).astype(np.int64).reshape(-1, 2)
     t["bucket"] = time.perf_counter()
 
-    # ---- 3. verify candidates on exact shingle sets
+    # ---- 3. verify candidates on exact shingle sets (read for the candidate rows only)
     lsh_edges = np.zeros((0, 2), np.int64)
-    verified = {}
-    sid_all = U["story_id"].to_numpy()
+    verified: dict = {}
     candidates = pl.DataFrame(schema={"story_a": pl.String, "story_b": pl.String, "jaccard": pl.Float64,
                                       "containment": pl.Float64, "ratio": pl.Float64, "relation": pl.String})
     if len(cand):
-        st = _store(shingles, cand.reshape(-1))
-        inter, na, nb = intersections(st, cand[:, 0], cand[:, 1])
+        inter, na, nb = uni.measure(cand[:, 0], cand[:, 1])
         jac, cont, ratio = measures(inter, na, nb)
         rel = classify(norm_hash[cand[:, 0]] == norm_hash[cand[:, 1]], jac, cont, ratio, np.minimum(na, nb), cfg)
         ok = np.array([r is not None for r in rel], bool)
@@ -158,20 +361,19 @@ def dedup_stories(stories: pl.DataFrame, index: pl.DataFrame | None = None,
                                   schema=candidates.schema)
     t["verify"] = time.perf_counter()
 
-    # ---- 4. cluster: union-find over tokens (an old cluster is one token: its canonical's row)
-    row_of = dict(zip(U["story_id"].to_list(), U["row"].to_list())) if n_old else {}
+    # ---- 4. cluster: union-find over tokens (a kept old cluster is one token: its canonical's row)
     token = np.arange(U.height, dtype=np.int64)
     if n_old:
-        cl = old["cluster_id"].to_list()
-        token[:n_old] = np.array([row_of.get(c, i) for i, c in enumerate(cl)], dtype=np.int64)
+        row_of = dict(zip(U["story_id"].to_list()[:n_old], range(n_old)))
+        cl = old_meta["cluster_id"].to_numpy()[old_pos].tolist()
+        token[:n_old] = np.array([i if is_new[i] else row_of.get(c, i) for i, c in enumerate(cl)], dtype=np.int64)
     uf = UnionFind()
     for r in np.flatnonzero(is_new).tolist():
         uf.find(int(token[r]))
     for a, b in np.concatenate([exact_edges, lsh_edges]).tolist():
         uf.union(int(token[a]), int(token[b]))
     comp_of_token = {tok: root for root, toks in uf.groups().items() for tok in toks}
-    tok_series = pl.Series("token", token)
-    affected = U.with_columns(tok_series).filter(pl.col("token").is_in(list(comp_of_token)))
+    affected = U.with_columns(pl.Series("token", token)).filter(pl.col("token").is_in(list(comp_of_token)))
     affected = affected.with_columns(
         pl.col("token").replace_strict(comp_of_token, return_dtype=pl.Int64).alias("comp"))
     sizes = affected.group_by("comp").agg(pl.len().alias("size"))
@@ -183,9 +385,8 @@ def dedup_stories(stories: pl.DataFrame, index: pl.DataFrame | None = None,
         "story_id", pl.col("story_id").alias("cluster_id"), pl.lit(True).alias("is_canonical"))]
     canon_of: dict[int, str] = {}
     for comp, g in multi.group_by("comp", maintain_order=True):
-        members = [dict(m, incumbent=m["story_id"] in inc) for m in g.select(
-            "story_id", "n_words", "published_date").to_dicts()]
-        canon_of[comp[0]] = choose_canonical(members, cfg.canonical_min_gain)
+        canon_of[comp[0]] = choose_canonical(
+            g.select("story_id", "n_words", "published_date", "furniture").to_dicts(), cfg.canonical_min_gain)
     canon = pl.DataFrame({"comp": list(canon_of), "cluster_id": list(canon_of.values())},
                          schema={"comp": pl.Int64, "cluster_id": pl.String})
     multi = multi.join(canon, on="comp", how="left")
@@ -202,56 +403,51 @@ def dedup_stories(stories: pl.DataFrame, index: pl.DataFrame | None = None,
         ).sort("row")
         a = pairs["row"].to_numpy().astype(np.int64)
         b = pairs["crow"].to_numpy().astype(np.int64)
-        st = _store(shingles, np.concatenate([a, b]))
-        inter, na, nb = intersections(st, a, b)
+        inter, na, nb = uni.measure(a, b)
         jac, cont, ratio = measures(inter, na, nb)
         same = norm_hash[a] == norm_hash[b]
         rel = classify(same, jac, cont, ratio, np.minimum(na, nb), cfg)
-        sid = U["story_id"].to_numpy()
         relation = [r if r is not None else VERSION for r in rel]
         rules = [rule_name(r, cfg) if r is not None else CHAINED_RULE for r in rel]
         sim = np.where(same, 1.0, np.where(np.array(relation) == VERSION, cont, jac))
         dup_cols = pl.DataFrame({
-            "story_id": sid[a].tolist(), "duplicate_of": sid[b].tolist(), "relation": relation,
+            "story_id": sid_all[a].tolist(), "duplicate_of": sid_all[b].tolist(), "relation": relation,
             "similarity": np.clip(sim, 0.0, 1.0), "jaccard": np.where(same, 1.0, jac),
             "containment": np.where(same, 1.0, cont), "rule": rules}, schema=dup_cols.schema)
-    upd = pl.concat(rows_out).join(dup_cols, on="story_id", how="left")
+    upd = pl.concat(rows_out).join(dup_cols, on="story_id", how="left").select("story_id", *cluster_cols)
     t["cluster"] = time.perf_counter()
 
-    # ---- updated index
-    cluster_cols = list(CLUSTER_SCHEMA)
-
-    def with_cluster_cols(frame: pl.DataFrame, keep_old: bool) -> pl.DataFrame:
-        """Cluster columns from `upd` where a row was re-clustered; the big list columns are shared, not copied."""
-        j = frame.select("story_id").join(upd.with_columns(pl.lit(True).alias("_hit")), on="story_id",
-                                          how="left", maintain_order="left")
-        cols = []
-        for c in cluster_cols:
-            s_new = j[c].cast(CLUSTER_SCHEMA[c])
-            if keep_old:
-                s_new = frame.select(pl.when(pl.lit(j["_hit"]).is_not_null()).then(pl.lit(s_new))
-                                     .otherwise(pl.col(c)).alias(c)).to_series()
-            cols.append(s_new.alias(c))
-        return frame.drop([c for c in cluster_cols if c in frame.columns]).hstack(cols)
-
-    kept = with_cluster_cols(old, keep_old=True) if old.height else old
-    added = with_cluster_cols(sig.with_columns(pl.lit(scheme).alias("scheme")), keep_old=False)
-    del sig, shingles
-    # row order: the previous index, then new stories in input order (deterministic; no full-index sort copy)
-    new_index = pl.concat([kept.select(list(INDEX_SCHEMA)).cast(INDEX_SCHEMA),
-                           added.select(list(INDEX_SCHEMA)).cast(INDEX_SCHEMA)], how="vertical", rechunk=False)
-    assignments = new_index.select("story_id", "cluster_id", "is_canonical")
-    duplicates = new_index.filter(~pl.col("is_canonical")).select(DUPLICATE_COLUMNS).sort("story_id")
+    # ---- cluster columns of every story (small) and the updated index (lazy: signatures are not read here)
+    kept_old = old_meta[old_pos].select("story_id", *cluster_cols)
+    kept_old = kept_old.filter(~pl.col("story_id").is_in(upd["story_id"].implode()))
+    clusters = (pl.concat([kept_old.cast(CLUSTER_SCHEMA), upd.cast(CLUSTER_SCHEMA)])
+                .join(U.select("story_id", "row"), on="story_id").sort("row").drop("row"))
+    idx_parts: list = []
+    lazy_parts = []
+    if old is not None and n_old:
+        keep_ids = None if n_old == old.n else old_meta["story_id"][old_pos]
+        idx_parts.append((old, keep_ids))
+        o = old.lf.select(list(SIG_SCHEMA))
+        lazy_parts.append(o if keep_ids is None else o.filter(pl.col("story_id").is_in(keep_ids.implode())))
+    if new.n:
+        idx_parts.append((new, None))
+        lazy_parts.append(new.lf.select(list(SIG_SCHEMA)))
+    sig_lf = pl.concat(lazy_parts, how="vertical") if lazy_parts else empty_signatures().lazy()
+    new_index = (sig_lf.with_columns(pl.lit(scheme, pl.String).alias("scheme"))
+                 .join(clusters.lazy(), on="story_id", how="left", maintain_order="left")
+                 .select(list(INDEX_SCHEMA)).cast(INDEX_SCHEMA))
+    assignments = clusters.select("story_id", "cluster_id", "is_canonical")
+    duplicates = clusters.filter(~pl.col("is_canonical")).select(DUPLICATE_COLUMNS).sort("story_id")
     t["end"] = time.perf_counter()
     stats = {
-        "n_input": stories.height, "n_new": n_new - reuse.height, "n_reclustered": reuse.height,
-        "n_retired": n_retired, "n_index_before": n_old, "n_index_after": new_index.height,
+        "n_input": int(input_ids.len()), "n_new": n_new, "n_reclustered": n_reused,
+        "n_retired": n_retired, "n_index_before": int(old_meta.height), "n_index_after": int(clusters.height),
         "n_lsh_participants": int(len(part_rows)), "n_candidates": int(len(cand)),
         "n_exact_edges": int(len(exact_edges)), "verified": verified,
-        "n_clusters_multi": int(new_index.filter(~pl.col("is_canonical"))["cluster_id"].n_unique()),
+        "n_clusters_multi": int(clusters.filter(~pl.col("is_canonical"))["cluster_id"].n_unique()),
         "n_duplicates": duplicates.height,
         "seconds": {k: round(t[k] - t[p], 4) for p, k in
                     [("start", "signature"), ("signature", "bucket"), ("bucket", "verify"), ("verify", "cluster"),
                      ("cluster", "end")]} | {"total": round(t["end"] - t["start"], 4)},
     }
-    return DedupResult(new_index, assignments, duplicates, candidates, stats)
+    return DedupResult(new_index, assignments, duplicates, candidates, stats, clusters, idx_parts, scheme)

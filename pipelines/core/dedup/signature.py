@@ -146,7 +146,10 @@ def minhash_matrix(flat: np.ndarray, offsets: np.ndarray, cfg: DedupConfig) -> n
 
 
 def compute_signatures(stories: pl.DataFrame, cfg: DedupConfig) -> pl.DataFrame:
-    """story_id, published_date, norm_hash, n_words, n_shingles, shingles (list[u64]), minhash (list[u32]).
+    """story_id, published_date, norm_hash, n_words, n_shingles, furniture, shingles (list[u64]), minhash (list[u32]).
+
+    furniture = raw_end - raw_start - len(text): characters the cleaner removed from the story's raw slice (page
+    furniture, captions...); null when the input has no raw offsets. Used only by the canonical rule.
 
     Processed in chunks of cfg.chunk_size stories, so peak memory does not grow with the batch."""
     parts = []
@@ -160,6 +163,11 @@ def compute_signatures(stories: pl.DataFrame, cfg: DedupConfig) -> pl.DataFrame:
 
 def _signatures_chunk(chunk: pl.DataFrame, cfg: DedupConfig) -> pl.DataFrame:
     date = chunk["published_date"] if "published_date" in chunk.columns else pl.Series([None] * chunk.height)
+    if "raw_start" in chunk.columns and "raw_end" in chunk.columns:
+        furniture = chunk.select((pl.col("raw_end").cast(pl.Int64) - pl.col("raw_start").cast(pl.Int64)
+                                  - pl.col("text").fill_null("").str.len_chars().cast(pl.Int64))).to_series()
+    else:
+        furniture = pl.Series([None] * chunk.height, dtype=pl.Int64)
     doc, wh, counts = word_hashes(chunk["text"])
     norm_hash = text_hashes(doc, wh, counts)
     flat, offsets = shingle_hashes(doc, wh, counts, cfg.shingle_words)
@@ -174,6 +182,7 @@ def _signatures_chunk(chunk: pl.DataFrame, cfg: DedupConfig) -> pl.DataFrame:
         "norm_hash": norm_hash,
         "n_words": pl.Series(counts, dtype=pl.Int64),
         "n_shingles": pl.Series(np.diff(offsets), dtype=pl.Int64),
+        "furniture": furniture.cast(pl.Int64),
         "shingles": shingles,
         "minhash": pl.Series("minhash", mh, dtype=pl.Array(pl.UInt32, cfg.num_perm)).cast(pl.List(pl.UInt32)),
     })
@@ -182,4 +191,4 @@ def _signatures_chunk(chunk: pl.DataFrame, cfg: DedupConfig) -> pl.DataFrame:
 def empty_signatures() -> pl.DataFrame:
     return pl.DataFrame(schema={
         "story_id": pl.String, "published_date": pl.Date, "norm_hash": pl.String, "n_words": pl.Int64,
-        "n_shingles": pl.Int64, "shingles": pl.List(pl.UInt64), "minhash": pl.List(pl.UInt32)})
+        "n_shingles": pl.Int64, "furniture": pl.Int64, "shingles": pl.List(pl.UInt64), "minhash": pl.List(pl.UInt32)})
