@@ -22,6 +22,7 @@ class StorySignatures(pa.DataFrameModel):
     n_words: int = pa.Field(ge=0, description="Words in the normalised text (canonical rule: only members within canonical_min_gain of the longest are eligible).")
     n_shingles: int = pa.Field(ge=0, description="Distinct word 5-shingles (length of `shingles`).")
     furniture: int = pa.Field(nullable=True, description="raw_end - raw_start - len(text): characters the cleaner removed from the story's raw slice (canonical-rule tie-break: least furniture wins); null when unknown.")
+    doc_furniture: int = pa.Field(nullable=True, description="Characters the cleaner removed from the story's whole source document (sum of its removed_spans); second canonical-rule tie-break after `furniture`: a re-scraped page with extra furniture loses. Null when unknown.")
     shingles: pl.List(pl.UInt64) = pa.Field(description="Sorted distinct 48-bit hashes of the word 5-shingles, for exact Jaccard/containment on candidate pairs.")
     minhash: pl.List(pl.UInt32) = pa.Field(description="rensa RMinHash signature (num_perm values) of the shingle set; LSH bands are cut from it.")
     scheme: str = pa.Field(description="Shingling/hash/MinHash settings the row was made with; an index with another scheme is not reused.")

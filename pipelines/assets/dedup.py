@@ -45,7 +45,7 @@ class _SignatureChunkModel:
 
 @multi_asset(
     group_name="dedup",
-    ins={"clean_stories": AssetIn(key="clean_stories")},
+    ins={"clean_stories": AssetIn(key="clean_stories"), "removed_spans": AssetIn(key="removed_spans")},
     outs={
         "story_signatures": AssetOut(
             key="story_signatures",
@@ -59,8 +59,8 @@ class _SignatureChunkModel:
             description="clean_stories plus cluster_id (the canonical story's story_id) and is_canonical. Canonical "
             "rule, a pure function of the cluster's members (an incremental run equals a full rebuild): among the "
             "members within canonical_min_gain (5 %) of the longest (normalised words), the earliest publication "
-            "date (unknown last), then the least furniture removed by the cleaner (raw_end - raw_start - "
-            "len(text)), then the smallest story_id.",
+            "date (unknown last), then the least furniture removed by the cleaner from the story's raw slice "
+            "(raw_end - raw_start - len(text)), then from its whole source document, then the smallest story_id.",
         ),
         "story_duplicates": AssetOut(
             key="story_duplicates",
@@ -72,18 +72,24 @@ class _SignatureChunkModel:
                  schema_check_spec("story_duplicates")],
     can_subset=False,
 )
-def dedup(context: AssetExecutionContext, warehouse: Warehouse, clean_stories: pl.LazyFrame):
+def dedup(context: AssetExecutionContext, warehouse: Warehouse, clean_stories: pl.LazyFrame,
+          removed_spans: pl.LazyFrame):
     started = time.perf_counter()
+    # characters the cleaner removed per source document (one small row per document): canonical-rule tie-break
+    doc_furniture = removed_spans.group_by("doc_id").agg(
+        (pl.col("char_end") - pl.col("char_start")).sum().cast(pl.Int64).alias("doc_furniture")).collect()
     previous = warehouse.scan_stage(INDEX_STAGE)
     config = load_config()
     workdir = warehouse.stage_dir / WORK_DIR
     try:
-        res = dedup_stories(clean_stories, previous, config, retire_missing=True, workdir=workdir)
+        res = dedup_stories(clean_stories, previous, config, retire_missing=True, workdir=workdir,
+                            doc_furniture=doc_furniture)
     except IndexSchemeError as e:
         # the index was made with other settings (dedup.yaml, polars string hash, rensa) or an older layout: the
         # input holds every story (retire_missing mirrors it), so a full rebuild gives the same clusters
         context.log.warning(f"dedup: previous signature index not reusable ({e}); rebuilding it from all stories")
-        res = dedup_stories(clean_stories, None, config, retire_missing=True, workdir=workdir)
+        res = dedup_stories(clean_stories, None, config, retire_missing=True, workdir=workdir,
+                            doc_furniture=doc_furniture)
     st = res.stats
     context.log.info(
         f"dedup: {st['n_input']} stories, {st['n_new']} new, {st['n_index_before']} in the previous index, "

@@ -23,9 +23,11 @@ def clean_stories(texts: dict[str, str]) -> pl.DataFrame:
                                            pl.col("published_date").cast(pl.Date))
 
 
-def _run(wh: Warehouse, df: pl.DataFrame):
+def _run(wh: Warehouse, df: pl.DataFrame, spans: pl.DataFrame | None = None):
     wh.write_stage("clean_stories", df)
-    return materialize([SourceAsset("clean_stories"), dedup],
+    wh.write_stage("removed_spans", spans if spans is not None else pl.DataFrame(
+        schema={"doc_id": pl.String, "char_start": pl.Int64, "char_end": pl.Int64, "rule": pl.String}))
+    return materialize([SourceAsset("clean_stories"), SourceAsset("removed_spans"), dedup],
                        resources={"warehouse": wh, "io_manager": StageIOManager(warehouse=wh)})
 
 

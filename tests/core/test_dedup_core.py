@@ -295,8 +295,8 @@ def test_oversized_buckets_use_hubs_and_still_find_every_copy():
 def test_choose_canonical_pure_rule():
     from pipelines.core.dedup.cluster import choose_canonical
 
-    def m(sid, n, date=None, furn=None):
-        return {"story_id": sid, "n_words": n, "published_date": date, "furniture": furn}
+    def m(sid, n, date=None, furn=None, doc_furn=None):
+        return {"story_id": sid, "n_words": n, "published_date": date, "furniture": furn, "doc_furniture": doc_furn}
 
     # only members within 5 % of the longest are eligible: the earlier but much shorter story loses
     assert choose_canonical([m("a", 100, D1), m("b", 120, D2)], 0.05) == "b"
@@ -308,6 +308,10 @@ def test_choose_canonical_pure_rule():
     # same length and date: least furniture removed, unknown furniture last
     assert choose_canonical([m("a", 100, D1, 50), m("b", 100, D1, 3)], 0.05) == "b"
     assert choose_canonical([m("a", 100, D1, None), m("b", 100, D1, 3)], 0.05) == "b"
+    # same slice furniture: the story from the document with less furniture overall (a re-scraped page)
+    assert choose_canonical([m("a", 100, D1, 3, 900), m("b", 100, D1, 3, 40)], 0.05) == "b"
+    assert choose_canonical([m("a", 100, D1, 3, None), m("b", 100, D1, 3, 40)], 0.05) == "b"
+    assert choose_canonical([m("a", 100, D1, 2, 900), m("b", 100, D1, 3, 40)], 0.05) == "a"  # slice first
     # all equal: smallest story_id; the result never depends on the members' order
     ms = [m("c", 100, D1, 3), m("a", 100, D1, 3), m("b", 101, D1, 3), m("d", 90, None, 0)]
     assert {choose_canonical(p, 0.05) for p in (ms, ms[::-1], ms[1:] + ms[:1])} == {"a"}

@@ -96,16 +96,12 @@ def test_furnished_copy_added_later_equals_a_full_rebuild(tmp_path):
     assert pairs.height == n1
     assert (pairs["cluster_id"] == pairs["cluster_id_c"]).all()     # every story has its twin in its cluster
     canon2 = set(t.filter(pl.col("is_canonical"))["story_id"])
-    # a copy whose slice carried more furniture never displaces the original; where both slices are alike (the
-    # promo fell between stories) the rule's last tie-break, the smaller story_id, decides in every run order
+    # canonical stories unchanged: a copy from a page with more furniture never displaces the original, also where
+    # the extra furniture fell outside this story's slice of a glued file (document-level tie-break)
     more = pairs.filter(pl.col("furniture_c") > pl.col("furniture"))
-    tie = pairs.filter(pl.col("furniture_c") == pl.col("furniture"))
-    assert more.height >= 2
-    assert set(more["story_id"]) <= canon2 and not set(more["story_id_c"]) & canon2
-    for r in tie.iter_rows(named=True):
-        if r["story_id"] in canon1:
-            assert r["cluster_id"] == min(r["story_id"], r["story_id_c"])
-    assert canon2 - set(tie["story_id_c"]) <= canon1
+    assert more.height >= 2                                          # some slices themselves carry the extra furniture
+    assert pairs.filter(pl.col("furniture_c") == pl.col("furniture")).height >= 2   # and some do not
+    assert canon2 == canon1
     # the same warehouse as a full rebuild of both folders
     run(inp, wh_full)
     diff = compare_warehouses(wh_inc, wh_full)

@@ -46,10 +46,13 @@ def eligible(members: Iterable[dict], min_gain: float) -> list[dict]:
     return [m for m in ms if int(m["n_words"] or 0) * gain >= longest]
 
 
-def canonical_key(published_date: dt.date | None, furniture: int | None, story_id: str) -> tuple:
+def canonical_key(published_date: dt.date | None, furniture: int | None, story_id: str,
+                  doc_furniture: int | None = None) -> tuple:
     """Order among the eligible members (smaller is better): earliest known publication date (unknown last),
-    then the least furniture removed by the cleaner (unknown last), then the smallest story_id."""
-    return (published_date or _FAR, _NO_FURNITURE if furniture is None else int(furniture), story_id)
+    then the least furniture removed from the story's raw slice, then the least removed from its whole source
+    document (unknown last for both), then the smallest story_id."""
+    return (published_date or _FAR, _NO_FURNITURE if furniture is None else int(furniture),
+            _NO_FURNITURE if doc_furniture is None else int(doc_furniture), story_id)
 
 
 def choose_canonical(members: Iterable[dict], min_gain: float) -> str:
@@ -59,11 +62,13 @@ def choose_canonical(members: Iterable[dict], min_gain: float) -> str:
 
     Eligible are the members within min_gain of the longest (an updated, clearly longer version wins over the
     shorter ones); among them the earliest published_date wins, then the one with the least furniture removed by
-    the cleaner (a re-scraped copy with extra page furniture loses to the cleaner original), then the smallest
-    story_id."""
+    the cleaner in the story's own slice, then in its whole source document (a re-scraped copy whose page carries
+    extra furniture loses to the cleaner original, even when the extra furniture sits outside this story's slice of a
+    glued file), then the smallest story_id."""
     ms = list(members)
     if not ms:
         raise ValueError("a cluster has at least one member")
     best = min(eligible(ms, min_gain),
-               key=lambda m: canonical_key(m.get("published_date"), m.get("furniture"), m["story_id"]))
+               key=lambda m: canonical_key(m.get("published_date"), m.get("furniture"), m["story_id"],
+                                           m.get("doc_furniture")))
     return best["story_id"]

@@ -32,7 +32,7 @@ CLUSTER_SCHEMA = {
 }
 SIG_SCHEMA = dict(empty_signatures().schema)
 INDEX_SCHEMA = {**SIG_SCHEMA, "scheme": pl.String, **CLUSTER_SCHEMA}
-META = ["story_id", "published_date", "norm_hash", "n_words", "n_shingles", "furniture"]  # small, held for all
+META = ["story_id", "published_date", "norm_hash", "n_words", "n_shingles", "furniture", "doc_furniture"]  # small, held for all
 DUPLICATE_COLUMNS = ["story_id", "duplicate_of", "relation", "similarity", "jaccard", "containment", "rule"]
 NEW_SIGNATURES_FILE = "new_signatures.parquet"
 
@@ -225,14 +225,16 @@ class _Universe:
 
 def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl.LazyFrame | None = None,
                   config: DedupConfig | None = None, *, retire_missing: bool = False,
-                  workdir: str | Path | None = None) -> DedupResult:
-    """Cluster `stories` (story_id, text, published_date?, raw_start?, raw_end?) against the existing signature
+                  workdir: str | Path | None = None, doc_furniture: pl.DataFrame | None = None) -> DedupResult:
+    """Cluster `stories` (story_id, text, published_date?, raw_start?, raw_end?, doc_id?) against the existing signature
     `index` (or None). Both may be LazyFrames (Parquet scans): they are read slice by slice (config.chunk_size).
 
     Stories whose story_id is already in the index are not recomputed. Returns the updated index (lazy), cluster
     assignments and duplicate rows for every story in the index; the partition into clusters and the canonical
     stories equal those of a full run over all stories at once (the canonical rule is a pure function of a
     cluster's members). `workdir`: where the new signatures are written (Parquet); None keeps them in memory.
+    `doc_furniture` (doc_id, doc_furniture): characters the cleaner removed per source document, a canonical-rule
+    tie-break (joined to each chunk by doc_id; stories of documents not in it get 0).
 
     retire_missing=True mirrors the input: index rows whose story is not in `stories` are dropped, and the clusters
     they belonged to are dissolved and re-clustered from their remaining members' stored signatures (a removed
@@ -246,7 +248,7 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
     # ---- 1. signature (new stories only), chunk by chunk from the lazy input
     src = _lazy(stories)
     names = src.collect_schema().names()
-    in_cols = [c for c in ("story_id", "text", "published_date", "raw_start", "raw_end") if c in names]
+    in_cols = [c for c in ("story_id", "text", "published_date", "raw_start", "raw_end", "doc_id") if c in names]
     inp = _Table(src.select(in_cols))
     input_ids = inp.lf.select("story_id").collect()["story_id"].unique(maintain_order=True)
     cluster_cols = list(CLUSTER_SCHEMA)
@@ -276,6 +278,9 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
             seen.add(sid)
         chunk = chunk.filter(pl.Series(keep, dtype=pl.Boolean))
         if chunk.height:
+            if doc_furniture is not None and "doc_id" in chunk.columns:
+                chunk = chunk.join(doc_furniture.select("doc_id", "doc_furniture"), on="doc_id", how="left",
+                                   maintain_order="left").with_columns(pl.col("doc_furniture").fill_null(0))
             sig = compute_signatures(chunk, cfg)
             new_meta.append(sig.select(META))
             sink.add(sig)
@@ -386,7 +391,7 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
     canon_of: dict[int, str] = {}
     for comp, g in multi.group_by("comp", maintain_order=True):
         canon_of[comp[0]] = choose_canonical(
-            g.select("story_id", "n_words", "published_date", "furniture").to_dicts(), cfg.canonical_min_gain)
+            g.select("story_id", "n_words", "published_date", "furniture", "doc_furniture").to_dicts(), cfg.canonical_min_gain)
     canon = pl.DataFrame({"comp": list(canon_of), "cluster_id": list(canon_of.values())},
                          schema={"comp": pl.Int64, "cluster_id": pl.String})
     multi = multi.join(canon, on="comp", how="left")

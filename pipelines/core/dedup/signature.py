@@ -51,11 +51,15 @@ def normalise(text: str) -> str:
 
 def scheme_id(cfg: DedupConfig) -> str:
     """Identifies how shingles/signatures were made. A persisted index is only reused when it matches: the probe
-    hashes change if polars ever changes its string hash, the version if rensa changes its MinHash."""
+    hashes change if polars ever changes its string hash, the version if rensa changes its MinHash, and the code
+    version (pipelines.core.cache) whenever core code, rules or schemas change: a story_id is doc_id + index, so
+    after a cleaner change the same id can carry another text, whose stored signature must not be reused."""
+    from pipelines.core.cache import code_version
+
     probe = pl.Series(_PROBE).hash(seed=_WORD_SEED).to_numpy()
     digest = hashlib.sha256(probe.tobytes()).hexdigest()[:12]
     return (f"w{cfg.shingle_words}-p{cfg.num_perm}-s{cfg.seed}-rensa{rensa.RMinHash.ALGORITHM_VERSION}"
-            f"-wh{digest}")
+            f"-wh{digest}-code{code_version()}")
 
 
 def word_hashes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -146,10 +150,13 @@ def minhash_matrix(flat: np.ndarray, offsets: np.ndarray, cfg: DedupConfig) -> n
 
 
 def compute_signatures(stories: pl.DataFrame, cfg: DedupConfig) -> pl.DataFrame:
-    """story_id, published_date, norm_hash, n_words, n_shingles, furniture, shingles (list[u64]), minhash (list[u32]).
+    """story_id, published_date, norm_hash, n_words, n_shingles, furniture, doc_furniture, shingles (list[u64]),
+    minhash (list[u32]).
 
     furniture = raw_end - raw_start - len(text): characters the cleaner removed from the story's raw slice (page
-    furniture, captions...); null when the input has no raw offsets. Used only by the canonical rule.
+    furniture, captions...); null when the input has no raw offsets. doc_furniture: characters the cleaner removed
+    from the story's whole source document (input column `doc_furniture`, null when absent). Both are used only by
+    the canonical rule.
 
     Processed in chunks of cfg.chunk_size stories, so peak memory does not grow with the batch."""
     parts = []
@@ -168,6 +175,8 @@ def _signatures_chunk(chunk: pl.DataFrame, cfg: DedupConfig) -> pl.DataFrame:
                                   - pl.col("text").fill_null("").str.len_chars().cast(pl.Int64))).to_series()
     else:
         furniture = pl.Series([None] * chunk.height, dtype=pl.Int64)
+    doc_furniture = (chunk["doc_furniture"] if "doc_furniture" in chunk.columns
+                     else pl.Series([None] * chunk.height, dtype=pl.Int64))
     doc, wh, counts = word_hashes(chunk["text"])
     norm_hash = text_hashes(doc, wh, counts)
     flat, offsets = shingle_hashes(doc, wh, counts, cfg.shingle_words)
@@ -183,6 +192,7 @@ def _signatures_chunk(chunk: pl.DataFrame, cfg: DedupConfig) -> pl.DataFrame:
         "n_words": pl.Series(counts, dtype=pl.Int64),
         "n_shingles": pl.Series(np.diff(offsets), dtype=pl.Int64),
         "furniture": furniture.cast(pl.Int64),
+        "doc_furniture": doc_furniture.cast(pl.Int64),
         "shingles": shingles,
         "minhash": pl.Series("minhash", mh, dtype=pl.Array(pl.UInt32, cfg.num_perm)).cast(pl.List(pl.UInt32)),
     })
@@ -191,4 +201,5 @@ def _signatures_chunk(chunk: pl.DataFrame, cfg: DedupConfig) -> pl.DataFrame:
 def empty_signatures() -> pl.DataFrame:
     return pl.DataFrame(schema={
         "story_id": pl.String, "published_date": pl.Date, "norm_hash": pl.String, "n_words": pl.Int64,
-        "n_shingles": pl.Int64, "furniture": pl.Int64, "shingles": pl.List(pl.UInt64), "minhash": pl.List(pl.UInt32)})
+        "n_shingles": pl.Int64, "furniture": pl.Int64, "doc_furniture": pl.Int64, "shingles": pl.List(pl.UInt64),
+        "minhash": pl.List(pl.UInt32)})
