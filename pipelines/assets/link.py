@@ -22,8 +22,14 @@ def upstream_ready() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in UPSTREAM_MODULES)
 
 
-def _link(context: AssetExecutionContext, warehouse: Warehouse, event_mentions: pl.DataFrame, stories: pl.DataFrame):
+# the story columns linking needs (never the texts: `stories` arrives as a lazy scan)
+STORY_COLUMNS = ("story_id", "doc_id", "outlet", "published_date", "cluster_id", "is_canonical")
+
+
+def _link(context: AssetExecutionContext, warehouse: Warehouse, event_mentions: pl.DataFrame, stories: pl.LazyFrame):
     started = time.perf_counter()
+    names = stories.collect_schema().names()
+    stories = stories.select([c for c in STORY_COLUMNS if c in names]).collect()
     rules = load_rules()
     if "published_date" not in event_mentions.columns and "published_date" in stories.columns:
         # the Events model checks event_date against the story's publication date
