@@ -37,3 +37,38 @@ def test_report_on_empty_frames(tmp_path):
     out = render_report(events, clusters, tmp_path)
     assert out["timeline"].read_bytes()[:8] == PNG_MAGIC
     assert out["n_clusters"] == 0 and "no dated events" not in out["html"].read_text()  # text is in the PNG, not the page
+
+
+def test_report_reuse_skips_only_identical_inputs_and_untouched_files(tmp_path, monkeypatch):
+    ev, st = seed_case()
+    events, clusters = link_events(ev, st)
+    actors = pl.DataFrame({"actor_id": ["IGO:EU", "BLR:GOV"], "name": ["European Union", "Belarus government"]})
+    out_dir = tmp_path / "reports"
+    first = render_report(events, clusters, out_dir, stories=st, actors=actors, reuse=True)
+    assert first["reused"] is False
+    again = render_report(events, clusters, out_dir, stories=st, actors=actors, reuse=True)
+    assert again["reused"] is True
+    assert {k: v for k, v in again.items() if k != "reused"} == {k: v for k, v in first.items() if k != "reused"}
+    # a changed input (one actor's name) renders again, and the page shows the new name
+    renamed = actors.with_columns(pl.when(pl.col("actor_id") == "IGO:EU").then(pl.lit("The Union"))
+                                  .otherwise(pl.col("name")).alias("name"))
+    changed = render_report(events, clusters, out_dir, stories=st, actors=renamed, reuse=True)
+    assert changed["reused"] is False and "The Union" in changed["html"].read_text(encoding="utf-8")
+    # one event fewer renders again
+    assert render_report(events.head(events.height - 1), clusters, out_dir, stories=st, actors=renamed, reuse=True)["reused"] is False
+    render_report(events, clusters, out_dir, stories=st, actors=renamed, reuse=True)
+    # a file changed or removed on disk renders again (and restores it)
+    (out_dir / "index.html").write_text("edited", encoding="utf-8")
+    fixed = render_report(events, clusters, out_dir, stories=st, actors=renamed, reuse=True)
+    assert fixed["reused"] is False and "The Union" in (out_dir / "index.html").read_text(encoding="utf-8")
+    (out_dir / "timeline.png").unlink()
+    assert render_report(events, clusters, out_dir, stories=st, actors=renamed, reuse=True)["reused"] is False
+    assert (out_dir / "timeline.png").read_bytes()[:8] == PNG_MAGIC
+    # a different code version renders again
+    import pipelines.core.cache as cache
+
+    assert render_report(events, clusters, out_dir, stories=st, actors=renamed, reuse=True)["reused"] is True
+    monkeypatch.setattr(cache, "code_version", lambda: "another-code-version")
+    assert render_report(events, clusters, out_dir, stories=st, actors=renamed, reuse=True)["reused"] is False
+    # without reuse it always renders
+    assert render_report(events, clusters, out_dir, stories=st, actors=renamed)["reused"] is False
