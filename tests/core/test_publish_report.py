@@ -72,3 +72,65 @@ def test_report_reuse_skips_only_identical_inputs_and_untouched_files(tmp_path, 
     assert render_report(events, clusters, out_dir, stories=st, actors=renamed, reuse=True)["reused"] is False
     # without reuse it always renders
     assert render_report(events, clusters, out_dir, stories=st, actors=renamed)["reused"] is False
+
+
+def _timeline_drawing_every_segment(c: pl.DataFrame, path) -> None:
+    """The timeline as drawn before zero-height segments were skipped (one bar per type and day, zeros included)."""
+    import datetime as dt
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    dated = c.filter(pl.col("day").is_not_null())
+    fig, ax = plt.subplots(figsize=(11, 4.8), dpi=110)
+    counts = dated.group_by(pl.col("day").alias("bucket"), "event_type").len().sort("bucket")
+    types = counts.group_by("event_type").agg(pl.col("len").sum()).sort(["len", "event_type"], descending=[True, False])["event_type"].to_list()
+    buckets = sorted(set(counts["bucket"].to_list()))
+    cmap = plt.get_cmap("tab20")
+    bottom = [0] * len(buckets)
+    idx = {b: i for i, b in enumerate(buckets)}
+    for k, t in enumerate(types):
+        vals = [0] * len(buckets)
+        for b, n in counts.filter(pl.col("event_type") == t).select("bucket", "len").iter_rows():
+            vals[idx[b]] = n
+        ax.bar(buckets, vals, bottom=bottom, width=0.85, label=t, color=cmap(k % 20))
+        bottom = [x + y for x, y in zip(bottom, vals)]
+    ax.set_ylabel("events (linked clusters) per day")
+    ax.legend(ncol=2, fontsize=8, loc="upper left", frameon=False, bbox_to_anchor=(1.0, 1.0))
+    span = (dated["day"].max() - dated["day"].min()).days
+    if span <= 14:
+        ax.xaxis.set_major_locator(mdates.DayLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(min(buckets) - dt.timedelta(days=1), max(buckets) + dt.timedelta(days=1))
+    fig.autofmt_xdate()
+    ax.set_title(f"Events timeline — {dated.height} dated real-world events")
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    plt.close(fig)
+
+
+def test_timeline_skipping_empty_segments_draws_the_same_png(tmp_path):
+    """Skipping zero-height segments must not change a pixel: in particular the y range, which depends on the
+    sticky edges the skipped bars would have set (here the rarest type is absent on the busiest day, so a
+    skipped bar sits exactly on top of the tallest stack)."""
+    import datetime as dt
+
+    from pipelines.core.publish.report import render_timeline
+
+    d0 = dt.date(2024, 3, 1)
+    rows = []
+    for day, per_type in [(0, {"PROTEST": 3, "SANCTION": 1}), (1, {"PROTEST": 7, "SANCTION": 4}),
+                          (2, {"PROTEST": 1, "SANCTION": 1, "COERCE": 2}), (5, {"SANCTION": 2, "COERCE": 1}),
+                          (9, {"PROTEST": 2})]:
+        for typ, n in per_type.items():
+            rows += [{"day": d0 + dt.timedelta(days=day), "event_type": typ}] * n
+    c = pl.DataFrame(rows, schema={"day": pl.Date, "event_type": pl.Utf8})
+    render_timeline(c, tmp_path / "fast.png")
+    _timeline_drawing_every_segment(c, tmp_path / "reference.png")
+    assert (tmp_path / "fast.png").read_bytes() == (tmp_path / "reference.png").read_bytes()
