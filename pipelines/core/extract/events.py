@@ -666,23 +666,14 @@ def _note_actor(seen: dict[str, dict], a) -> None:
 
 
 def _actors_rows(res: _Resolvers, seen: dict[str, dict]) -> list[dict]:
-    """Actors referenced by the events: the resolver's canonical row when it has one, aliases merged."""
-    table = {}
-    if res.actor_resolver is not None:
-        try:
-            table = {r["actor_id"]: r for r in res.actor_resolver.actors_table()}
-        except Exception:  # noqa: BLE001
-            table = {}
+    """Actors referenced by the events, as resolved in these stories (name/country/sector of their first mention
+    here, aliases merged). Deliberately not the resolver's process-wide memory of actors: that depends on which
+    stories the same process saw before, so a story's rows would differ between a full run, an incremental run
+    and a run split over several processes."""
     out = []
     for aid in sorted(seen):
         row = dict(seen[aid])
-        canon = table.get(aid)
-        if canon:
-            aliases = sorted(set(canon.get("aliases") or []) | set(row["aliases"]))
-            row = {"actor_id": aid, "name": canon.get("name") or row["name"], "country": canon.get("country"),
-                   "sector": canon.get("sector"), "aliases": aliases}
-        else:
-            row["aliases"] = sorted(set(row["aliases"]))
+        row["aliases"] = sorted(set(row["aliases"]))
         out.append(row)
     return out
 

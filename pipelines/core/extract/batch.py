@@ -1,0 +1,124 @@
+"""Extraction over many stories: chunked (bounded memory) and, for big batches, in several processes.
+
+Each story is extracted on its own (pipelines.core.extract.extract_events), so results can be cached per story and
+a parallel run equals a serial one. No Dagster import: spawned worker processes import only this package.
+"""
+from __future__ import annotations
+
+import collections
+import contextlib
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+import polars as pl
+
+from pipelines.core.extract import extract_events
+from pipelines.core.extract.events import check_evidence
+
+EVENT_SCHEMA = {
+    "event_id": pl.String, "story_id": pl.String, "sentence_index": pl.Int32, "char_start": pl.Int64,
+    "char_end": pl.Int64, "evidence": pl.String, "trigger": pl.String, "event_type": pl.String,
+    "event_mode": pl.String, "cameo_root": pl.String, "factuality": pl.String,
+    "source_actor": pl.String, "source_actor_id": pl.String, "source_country": pl.String, "source_sector": pl.String,
+    "target_actor": pl.String, "target_actor_id": pl.String, "target_country": pl.String, "target_sector": pl.String,
+    "event_date": pl.Date, "date_precision": pl.String, "date_text": pl.String,
+    "location_name": pl.String, "location_country": pl.String, "latitude": pl.Float64, "longitude": pl.Float64,
+    "quantity": pl.Int64, "quantity_kind": pl.String, "quantity_text": pl.String,
+    "confidence": pl.Float64, "extractor": pl.String, "published_date": pl.Date,
+}
+STORY_ACTOR_SCHEMA = {"story_id": pl.String, "actor_id": pl.String, "name": pl.String, "country": pl.String,
+                      "sector": pl.String}
+
+
+def events_frame(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=EVENT_SCHEMA, orient="row") if rows else pl.DataFrame(schema=EVENT_SCHEMA)
+
+
+# Stories are extracted CHUNK_STORIES at a time: each chunk's rows become a compact Arrow frame at once, so memory
+# holds one chunk of texts and Python row dicts, never the whole corpus.
+CHUNK_STORIES = 500
+PARALLEL_MIN_STORIES = 1000
+
+
+def extract_chunk(story_rows: list[dict]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Event mentions and per-story actors of some stories (each story extracted on its own: cacheable per story)."""
+    new_events, new_actors = [], []
+    for story in story_rows:
+        ev_rows, ac_rows = extract_events([story])
+        new_events += ev_rows
+        new_actors += [{"story_id": story["story_id"], **{k: a[k] for k in ("actor_id", "name", "country", "sector")}}
+                       for a in ac_rows]
+    actors = (pl.DataFrame(new_actors, schema=STORY_ACTOR_SCHEMA, orient="row") if new_actors
+              else pl.DataFrame(schema=STORY_ACTOR_SCHEMA))
+    return events_frame(new_events), actors
+
+
+def extract_workers(n_stories: int) -> int:
+    """Processes for the NLP stage: $NEWSEVENTS_EXTRACT_WORKERS if set, else one per core (at most 4) once there
+    are at least PARALLEL_MIN_STORIES new stories (a worker costs ~3 s of model loading and its own spaCy copy),
+    and 1 inside a daemonic process (e.g. a Dask worker), which may not start children."""
+    if multiprocessing.current_process().daemon:
+        return 1
+    env = os.environ.get("NEWSEVENTS_EXTRACT_WORKERS")
+    if env:
+        return max(1, int(env))
+    return min(os.cpu_count() or 1, 4) if n_stories >= PARALLEL_MIN_STORIES else 1
+
+
+def _chunk_rows(stories: pl.LazyFrame, size: int = CHUNK_STORIES):
+    for chunk in stories.collect_batches(chunk_size=size):
+        yield chunk.to_dicts()
+
+
+def extract_in_chunks(stories: pl.LazyFrame, n_stories: int, log=None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """extract_chunk over a lazy frame of stories, CHUNK_STORIES at a time, in extract_workers() processes (spawned:
+    no forked copy of the parent's threads); results concatenated in chunk order, so equal to a serial run."""
+    ev_parts, ac_parts, done = [pl.DataFrame(schema=EVENT_SCHEMA)], [pl.DataFrame(schema=STORY_ACTOR_SCHEMA)], 0
+    if not n_stories:
+        return ev_parts[0], ac_parts[0]
+    workers = extract_workers(n_stories)
+    # chunks small enough that every worker gets several (load balance), at most CHUNK_STORIES
+    size = CHUNK_STORIES if workers == 1 else max(25, min(CHUNK_STORIES, -(-n_stories // (4 * workers))))
+    with contextlib.ExitStack() as stack:
+        if workers > 1:
+            pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")))
+            # at most 2 chunks in flight per worker: memory holds a few chunks, not the corpus
+            results = _bounded_map(pool, extract_chunk, _chunk_rows(stories, size), 2 * workers)
+        else:
+            results = map(extract_chunk, _chunk_rows(stories, size))
+        for ev, ac in results:
+            ev_parts.append(ev)
+            ac_parts.append(ac)
+            done += size
+            if log and n_stories > CHUNK_STORIES:
+                log(f"extract: {min(done, n_stories)}/{n_stories} new stories ({workers} process(es))")
+    return pl.concat(ev_parts, how="vertical"), pl.concat(ac_parts, how="vertical")
+
+
+def _bounded_map(pool: ProcessPoolExecutor, fn, items, in_flight: int):
+    """pool.map that submits lazily (at most `in_flight` pending) and yields results in submission order."""
+    pending: collections.deque = collections.deque()
+    for item in items:
+        pending.append(pool.submit(fn, item))
+        if len(pending) >= in_flight:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def evidence_violations(events: pl.DataFrame, texts: pl.LazyFrame) -> list[dict]:
+    """check_evidence over the stories' texts, one chunk of stories at a time (texts never all in memory)."""
+    bad: list[dict] = []
+    seen: set[str] = set()
+    for chunk in texts.collect_batches(chunk_size=CHUNK_STORIES):
+        ids = chunk["story_id"]
+        seen.update(ids.to_list())
+        mine = events.filter(pl.col("story_id").is_in(ids.implode()))
+        if mine.height:
+            bad += check_evidence(mine.select("event_id", "story_id", "char_start", "char_end", "evidence").to_dicts(),
+                                  dict(zip(ids.to_list(), chunk["text"].to_list())))
+    orphans = events.filter(~pl.col("story_id").is_in(pl.Series(sorted(seen), dtype=pl.String).implode()))
+    if orphans.height:
+        bad += check_evidence(orphans.select("event_id", "story_id", "char_start", "char_end", "evidence").to_dicts(), {})
+    return bad
