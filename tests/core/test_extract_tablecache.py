@@ -11,9 +11,12 @@ from pipelines.core.extract.events import RULES_DIR
 
 
 def _fresh(folder):
+    from pipelines.core.extract import events
+
     tablecache.configure(folder)
     places._gazetteer.cache_clear()
     actors._load.cache_clear()
+    events._resolvers.cache_clear()
 
 
 def test_cached_json_builds_once_then_hits_and_rebuilds_on_new_parts(tmp_path):
@@ -100,3 +103,31 @@ def test_libyaml_loader_reads_the_rule_files_like_the_pure_python_one():
     for name in ("event_patterns.yaml", "roles.yaml"):
         text = (RULES_DIR / name).read_text(encoding="utf-8")
         assert yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) == yaml.safe_load(text)
+
+
+def test_extract_with_the_table_cache_gives_the_same_rows(tmp_path):
+    import datetime as dt
+
+    import polars as pl
+
+    from pipelines.core.extract.batch import extract_in_chunks
+
+    stories = pl.DataFrame({
+        "story_id": ["st_a", "st_b"],
+        "text": ["Police detained 40 protesters in Minsk on Monday, the interior ministry said.",
+                 "The European Union imposed sanctions on Belarus on Tuesday over the crackdown in Minsk."],
+        "title": ["Arrests", "Sanctions"], "published_date": [dt.date(2024, 3, 4), dt.date(2024, 3, 5)],
+        "outlet": ["x", "y"]}).lazy()
+    try:
+        _fresh(None)
+        ev0, ac0 = extract_in_chunks(stories, 2)
+        cache_dir = tmp_path / "extract_tables"
+        _fresh(None)
+        ev1, ac1 = extract_in_chunks(stories, 2, cache_dir=cache_dir)  # builds and writes the tables
+        assert {p.name.split("-")[0] for p in cache_dir.glob("*.json")} == {"gazetteer", "actor_trie"}
+        _fresh(None)
+        ev2, ac2 = extract_in_chunks(stories, 2, cache_dir=cache_dir)  # reads them back
+        assert ev0.height > 0
+        assert ev0.equals(ev1) and ev0.equals(ev2) and ac0.equals(ac1) and ac0.equals(ac2)
+    finally:
+        _fresh(None)
