@@ -45,9 +45,13 @@ PARALLEL_MIN_STORIES = 1000
 def extract_chunk(story_rows: list[dict], cache_dir: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Event mentions and per-story actors of some stories (each story extracted on its own: cacheable per story).
     `cache_dir`: the extractor's table cache folder (tablecache.py), or None."""
+    if cache_dir is not None:
+        from pipelines.core.extract import tablecache
+
+        tablecache.configure(cache_dir)  # this process (a spawned worker too) reads/writes its tables there
     new_events, new_actors = [], []
     for story in story_rows:
-        ev_rows, ac_rows = extract_events([story], cache_dir=cache_dir)
+        ev_rows, ac_rows = extract_events([story])
         new_events += ev_rows
         new_actors += [{"story_id": story["story_id"], **{k: a[k] for k in ("actor_id", "name", "country", "sector")}}
                        for a in ac_rows]
