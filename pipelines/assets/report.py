@@ -18,14 +18,16 @@ def _report(context: AssetExecutionContext, warehouse: Warehouse, events: pl.Dat
            stories: pl.DataFrame):
     started = time.perf_counter()
     actors = warehouse.read_stage("actors")
-    out = render_report(events, event_clusters, warehouse.root / "reports", stories=stories, actors=actors)
-    context.log.info(f"report written to {out['html']}")
+    # reuse=True: not rendered again when the files on disk were rendered for these very inputs (content hash)
+    out = render_report(events, event_clusters, warehouse.root / "reports", stories=stories, actors=actors, reuse=True)
+    context.log.info(f"report {'unchanged (same inputs)' if out['reused'] else 'written'}: {out['html']}")
     md = {
         "html": MetadataValue.path(str(out["html"])),
         "timeline_png": MetadataValue.path(str(out["timeline"])),
         "actors_png": MetadataValue.path(str(out["actors"])),
         "event_clusters": MetadataValue.int(out["n_clusters"]),
         "event_mentions": MetadataValue.int(out["n_mentions"]),
+        "reused": MetadataValue.bool(out["reused"]),
         "seconds": MetadataValue.float(round(time.perf_counter() - started, 3)),
     }
     for key, path in (("timeline", out["timeline"]), ("who_acts_on_whom", out["actors"])):

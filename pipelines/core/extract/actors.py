@@ -27,6 +27,7 @@ actor_id: IGO:EU, BLR, BLR:GOV, BLR:COP, person:alexander-lukashenko (readable, 
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 import unicodedata
 from collections import Counter
@@ -320,7 +321,7 @@ class _Dicts:
                               if ln.strip() and not ln.startswith("#")}
         self.index = index
         phrases = sorted(index, key=len, reverse=True)
-        self.rx = re.compile(r"(?<![\w.’'-])(?:" + _trie_regex(phrases) + r")(?:(?=['’]s\b)|(?=['’](?![\w]))|(?=-(?:led|backed|based|born|owned|run|sponsored|brokered|funded|controlled|held|allied|aligned|installed|supported)\b)|(?![\w’'-]))", re.I)
+        self.rx = re.compile(r"(?<![\w.’'-])(?:" + _cached_trie_regex(phrases) + r")(?:(?=['’]s\b)|(?=['’](?![\w]))|(?=-(?:led|backed|based|born|owned|run|sponsored|brokered|funded|controlled|held|allied|aligned|installed|supported)\b)|(?![\w’'-]))", re.I)
 
     def atoms(self, s: str) -> list[_Atom]:
         out: list[_Atom] = []
@@ -370,9 +371,24 @@ class _Dicts:
         return None
 
 
+def _cached_trie_regex(phrases: list[str]) -> str:
+    """_trie_regex(phrases), read from the extractor's table cache when one is configured (keyed by the phrases
+    themselves and the code version: equal to a fresh build)."""
+    from pipelines.core.extract import tablecache
+
+    if tablecache.folder() is None:
+        return _trie_regex(phrases)
+    digest = hashlib.sha256("\n".join(phrases).encode("utf-8")).hexdigest()
+    value, _ = tablecache.cached_json("actor_trie", (digest,), lambda: _trie_regex(phrases))
+    return value
+
+
 @lru_cache(maxsize=4)
 def _load(rules_dir: str) -> _Dicts:
-    return _Dicts(Path(rules_dir))
+    from pipelines.core.extract import tablecache
+
+    with tablecache.gc_paused():
+        return _Dicts(Path(rules_dir))
 
 
 class ActorResolver:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -41,8 +42,13 @@ CHUNK_STORIES = 500
 PARALLEL_MIN_STORIES = 1000
 
 
-def extract_chunk(story_rows: list[dict]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Event mentions and per-story actors of some stories (each story extracted on its own: cacheable per story)."""
+def extract_chunk(story_rows: list[dict], cache_dir: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Event mentions and per-story actors of some stories (each story extracted on its own: cacheable per story).
+    `cache_dir`: the extractor's table cache folder (tablecache.py), or None."""
+    if cache_dir is not None:
+        from pipelines.core.extract import tablecache
+
+        tablecache.configure(cache_dir)  # this process (a spawned worker too) reads/writes its tables there
     new_events, new_actors = [], []
     for story in story_rows:
         ev_rows, ac_rows = extract_events([story])
@@ -71,9 +77,13 @@ def _chunk_rows(stories: pl.LazyFrame, size: int = CHUNK_STORIES):
         yield chunk.to_dicts()
 
 
-def extract_in_chunks(stories: pl.LazyFrame, n_stories: int, log=None) -> tuple[pl.DataFrame, pl.DataFrame]:
+def extract_in_chunks(stories: pl.LazyFrame, n_stories: int, log=None,
+                      cache_dir: str | os.PathLike | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """extract_chunk over a lazy frame of stories, CHUNK_STORIES at a time, in extract_workers() processes (spawned:
-    no forked copy of the parent's threads); results concatenated in chunk order, so equal to a serial run."""
+    no forked copy of the parent's threads); results concatenated in chunk order, so equal to a serial run.
+    `cache_dir`: folder of the extractor's on-disk table cache (e.g. WAREHOUSE/_cache/extract_tables; every worker
+    process reads the gazetteer / actor regex from it instead of building them), or None."""
+    chunk_fn = functools.partial(extract_chunk, cache_dir=str(cache_dir) if cache_dir is not None else None)
     ev_parts, ac_parts, done = [pl.DataFrame(schema=EVENT_SCHEMA)], [pl.DataFrame(schema=STORY_ACTOR_SCHEMA)], 0
     if not n_stories:
         return ev_parts[0], ac_parts[0]
@@ -84,9 +94,9 @@ def extract_in_chunks(stories: pl.LazyFrame, n_stories: int, log=None) -> tuple[
         if workers > 1:
             pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")))
             # at most 2 chunks in flight per worker: memory holds a few chunks, not the corpus
-            results = _bounded_map(pool, extract_chunk, _chunk_rows(stories, size), 2 * workers)
+            results = _bounded_map(pool, chunk_fn, _chunk_rows(stories, size), 2 * workers)
         else:
-            results = map(extract_chunk, _chunk_rows(stories, size))
+            results = map(chunk_fn, _chunk_rows(stories, size))
         for ev, ac in results:
             ev_parts.append(ev)
             ac_parts.append(ac)

@@ -229,7 +229,7 @@ def cameo_to_plover(code: str, rules_dir: str = str(RULES_DIR)) -> tuple[str | N
 
 @lru_cache(maxsize=4)
 def load_rules(rules_dir: str = str(RULES_DIR)) -> tuple[list[Rule], re.Pattern[str]]:
-    data = yaml.safe_load((Path(rules_dir) / "event_patterns.yaml").read_text(encoding="utf-8"))
+    data = yaml.load((Path(rules_dir) / "event_patterns.yaml").read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml if present
     version = int(data.get("version", 1))
     rules = []
     for r in data["rules"]:
@@ -465,9 +465,16 @@ PARSE_CHUNK = 1024  # trigger sentences collected before one batched parse (boun
 
 
 def extract_events(stories: Iterable[dict], *, rules_dir: Path | None = None,
-                   use_classifier: bool = True, roles: str | None = None) -> tuple[list[dict], list[dict]]:
+                   use_classifier: bool = True, roles: str | None = None,
+                   cache_dir: str | Path | None = None) -> tuple[list[dict], list[dict]]:
     """Event mention rows (CONTRACT `events` columns minus event_cluster_id, plus published_date) and the
-    actors rows those events point to. `roles`: "dep" or "nearest" (default ROLES_DEFAULT)."""
+    actors rows those events point to. `roles`: "dep" or "nearest" (default ROLES_DEFAULT).
+    `cache_dir`: folder of the on-disk table cache (tablecache.py; e.g. WAREHOUSE/_cache/extract_tables) for this
+    process; the resolvers, rules and model are loaded on the first call, not at import."""
+    if cache_dir is not None:
+        from pipelines.core.extract import tablecache
+
+        tablecache.configure(cache_dir)
     rdir = str(rules_dir or RULES_DIR)
     res = _resolvers(str(rules_dir) if rules_dir else None)
     clf = _classifier() if use_classifier else None

