@@ -11,8 +11,9 @@ PYTEST_ARGS ?=
 $(STAMP): $(LOCK) pyproject.toml
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
 	@test -x $(PY) || uv venv --quiet --python 3.11 $(VENV)
-	VIRTUAL_ENV=$(VENV) uv pip install --quiet --require-hashes -r $(LOCK)
+	VIRTUAL_ENV=$(VENV) uv pip install --quiet --compile-bytecode --require-hashes -r $(LOCK)
 	VIRTUAL_ENV=$(VENV) uv pip install --quiet --no-deps -e .
+	$(PY) -m compileall -q pipelines schemas
 	@rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)

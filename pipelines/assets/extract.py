@@ -89,7 +89,8 @@ def extract(context: AssetExecutionContext, warehouse: Warehouse, stories: pl.La
     cache = RowCache(warehouse.cache_dir, "extract")
     _, todo = split_keys(keys, cache.known_keys("event_mentions", "story_id"))
     todo_stories = canonical.filter(pl.col("story_id").is_in(pl.Series(todo, dtype=pl.String).implode())).select(cols)
-    new_events, new_actors = extract_in_chunks(todo_stories, len(todo), log=context.log.info)
+    new_events, new_actors = extract_in_chunks(todo_stories, len(todo), log=context.log.info,
+                                               cache_dir=warehouse.cache_dir / "extract_tables")
     all_events = cache.combine("event_mentions", "story_id", keys, new_events)
     story_actors = cache.combine("story_actors", "story_id", keys, new_actors)
     cache.save({"event_mentions": all_events, "story_actors": story_actors}, "story_id", keys)

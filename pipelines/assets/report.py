@@ -15,8 +15,9 @@ MAX_INLINE_PNG_BYTES = 400_000
 
 
 def _report(context: AssetExecutionContext, warehouse: Warehouse, events: pl.DataFrame, event_clusters: pl.DataFrame,
-           stories: pl.DataFrame):
+           stories: pl.LazyFrame):
     started = time.perf_counter()
+    stories = stories.select("story_id", "published_date").collect()  # the report needs dates, never the texts
     actors = warehouse.read_stage("actors")
     # reuse=True: not rendered again when the files on disk were rendered for these very inputs (content hash)
     out = render_report(events, event_clusters, warehouse.root / "reports", stories=stories, actors=actors, reuse=True)
