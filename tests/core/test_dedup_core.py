@@ -318,9 +318,14 @@ def test_choose_canonical_pure_rule():
     assert choose_canonical([m("x", 0), m("y", 0)], 0.05) == "x"
 
 
-def test_out_of_core_run_from_parquet_scans_equals_in_memory(tmp_path):
-    """Input and index as lazy Parquet scans, signatures and index written chunk by chunk (3 stories a chunk):
-    the same clusters, duplicates and index as the in-memory run, in any number of files."""
+@pytest.mark.parametrize("tile_slices", [1, 4])
+def test_out_of_core_run_from_parquet_scans_equals_in_memory(tmp_path, monkeypatch, tile_slices):
+    """Input and index as lazy Parquet scans, signatures and index written chunk by chunk (3 stories a chunk),
+    verification tile by tile (1 slice a tile: pairs spread over many tiles): the same clusters, duplicates and
+    index as the in-memory run, in any number of files."""
+    from pipelines.core.dedup import pipeline as dedup_pipeline
+
+    monkeypatch.setattr(dedup_pipeline._Universe, "TILE_SLICES", tile_slices)
     rows = _rule_corpus()
     cfg = load_config().with_(chunk_size=3)
     half = len(rows) // 2
