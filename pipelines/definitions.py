@@ -52,7 +52,7 @@ def build_definitions(input_path: str | None = None, warehouse_path: str | None 
             "io_manager": StageIOManager(warehouse=warehouse),
         },
         loggers=loggers,
-        sensors=[build_new_files_sensor(batch, down)],
+        sensors=[build_new_files_sensor(batch, down, warehouse_path)],
         jobs=[define_asset_job(JOB_NAME, selection=AssetSelection.all(), partitions_def=ingest_batch,
                                description="The whole pipeline for one ingest batch: ingest → clean of the batch, then "
                                "dedup → extract → link → publish over every live batch."),

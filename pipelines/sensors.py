@@ -46,7 +46,10 @@ def registry_state(registry) -> str:
     return hashlib.sha256(repr(registry.sort("batch_key", "path").rows()).encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
-def build_new_files_sensor(batch_job, downstream_job):
+def build_new_files_sensor(batch_job, downstream_job, warehouse_path: str | None = None):
+    """`warehouse_path` as for the Warehouse resource (None: $NEWSEVENTS_WAREHOUSE or <project>/warehouse). The
+    sensor builds its own Warehouse object rather than taking the resource, whose set-up would wait for the run lock."""
+
     @sensor(
         name="new_input_files",
         jobs=[batch_job, downstream_job],
@@ -56,7 +59,8 @@ def build_new_files_sensor(batch_job, downstream_job):
         "one newsevents_batch run each; changed/removed files or a new code version re-run their batches; once every "
         "batch is done, one newsevents_downstream run publishes. Off by default: turn it on in the UI (Automation).",
     )
-    def new_input_files(context: SensorEvaluationContext, input_folder: InputFolder, warehouse: Warehouse):
+    def new_input_files(context: SensorEvaluationContext, input_folder: InputFolder):
+        warehouse = Warehouse(path=warehouse_path)
         root = input_folder.resolved_path()
         if not root.is_dir():
             return SkipReason(f"input folder {root} does not exist")
