@@ -160,13 +160,23 @@ class Warehouse(ConfigurableResource):
         raise FileNotFoundError(f"asset '{name}' has never been materialized into {self.stage_dir / name} and no "
                                 "ingest batch is live: there is no input to read (or materialize a partition first)")
 
+    def _unpartitioned_copy(self, name: str, batches: list[str] | None) -> Path | None:
+        """A single `_stage/<name>.parquet` written directly (unit tests, tools) into a warehouse that has never
+        planned batches (no registry): read as the whole stage. `newsevents run` removes such files."""
+        p = self.stage_path(name)
+        return p if batches is None and not self.registry_path.exists() and p.exists() else None
+
     def scan_partitions(self, name: str, batches: list[str] | None = None) -> pl.LazyFrame:
         """Lazy scan over the staged files of the live (or given) batches, in batch order."""
+        if single := self._unpartitioned_copy(name, batches):
+            return pl.scan_parquet(single)
         files = self.partition_files(name, batches)
         return pl.scan_parquet([str(f) for f in files]) if files else self.empty_stage(name).lazy()
 
     def read_partitions(self, name: str, batches: list[str] | None = None) -> pl.DataFrame:
         """All live (or given) batches of a partitioned stage, sorted by the table's key (independent of the layout)."""
+        if single := self._unpartitioned_copy(name, batches):
+            return pl.read_parquet(single)
         files = self.partition_files(name, batches)
         if not files:
             return self.empty_stage(name)
@@ -177,7 +187,8 @@ class Warehouse(ConfigurableResource):
     def scan_stage(self, name: str) -> pl.LazyFrame | None:
         """A lazy scan of the last staged frame of an asset (nothing read until collected), or None."""
         if self.is_partitioned_stage(name):
-            return self.scan_partitions(name) if (self.stage_dir / name).is_dir() else None
+            found = (self.stage_dir / name).is_dir() or self._unpartitioned_copy(name, None)
+            return self.scan_partitions(name) if found else None
         p = self.stage_path(name)
         return pl.scan_parquet(p) if p.exists() else None
 
@@ -188,7 +199,8 @@ class Warehouse(ConfigurableResource):
             p = self.partition_path(name, batch)
             return pl.read_parquet(p) if p.exists() else None
         if self.is_partitioned_stage(name):
-            return self.read_partitions(name) if (self.stage_dir / name).is_dir() else None
+            found = (self.stage_dir / name).is_dir() or self._unpartitioned_copy(name, None)
+            return self.read_partitions(name) if found else None
         p = self.stage_path(name)
         return pl.read_parquet(p) if p.exists() else None
 
