@@ -99,7 +99,7 @@ def run(input_dir: str | None, warehouse_dir: str | None, quiet: bool = False, b
     from dagster import DagsterInstance, logger
 
     from pipelines.definitions import build_definitions
-    from pipelines.partitions import run_update
+    from pipelines.partitions import run_in_process
     from pipelines.resources import InputFolder, Warehouse
 
     input_folder = InputFolder(path=input_dir, batch_max_files=batch_files, batch_max_bytes=batch_bytes)
@@ -125,10 +125,6 @@ def run(input_dir: str | None, warehouse_dir: str | None, quiet: bool = False, b
     with tempfile.TemporaryDirectory(prefix="newsevents-dagster-") as tmp:
         instance = DagsterInstance.from_config(home) if home else DagsterInstance.ephemeral(tempdir=tmp)
 
-        def execute(job_name: str, partition_key: str | None):
-            return defs.resolve_job_def(job_name).execute_in_process(
-                instance=instance, partition_key=partition_key, raise_on_error=False, run_config=run_config)
-
         def on_plan(prepared):
             p = prepared.plan
             progress._line(f"{time.perf_counter() - progress.t0:7.1f}s  ingest batches: {p.summary()} "
@@ -139,7 +135,7 @@ def run(input_dir: str | None, warehouse_dir: str | None, quiet: bool = False, b
                            f"{p.reasons.get(batch, '')}")
 
         try:
-            update = run_update(execute, warehouse, input_folder, instance, on_plan=on_plan, on_batch=on_batch)
+            update = run_in_process(defs, instance, run_config=run_config, on_plan=on_plan, on_batch=on_batch)
         except TimeoutError:  # the run lock: the message is already on stderr
             return 1
     if not update.success:

@@ -163,5 +163,18 @@ def run_update(execute, warehouse: Warehouse, input_folder: InputFolder, instanc
             lock.__exit__(None, None, None)
 
 
-__all__ = ["UpdateResult", "run_update", "BATCH_JOB_NAME", "DOWNSTREAM_JOB_NAME", "Prepared", "apply", "batch_job", "downstream_job", "ingest_batch",
+def run_in_process(defs, instance, *, run_config: dict | None = None, **kw) -> UpdateResult:
+    """run_update with in-process runs of `defs` (pipelines.definitions.build_definitions), its input_folder and
+    warehouse resources: what `newsevents run` does, for scripts (e.g. a benchmark) that used to call
+    `defs.resolve_job_def("newsevents").execute_in_process()` before the pipeline was partitioned."""
+    resources = dict(defs.resources or {})
+
+    def execute(job_name: str, partition_key: str | None):
+        return defs.resolve_job_def(job_name).execute_in_process(
+            instance=instance, partition_key=partition_key, raise_on_error=False, run_config=run_config)
+
+    return run_update(execute, resources["warehouse"], resources["input_folder"], instance, **kw)
+
+
+__all__ = ["UpdateResult", "run_in_process", "run_update", "BATCH_JOB_NAME", "DOWNSTREAM_JOB_NAME", "Prepared", "apply", "batch_job", "downstream_job", "ingest_batch",
            "plan", "plan_and_apply", "quarantine_stage", "sync_instance", "validated_partition"]

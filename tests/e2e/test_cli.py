@@ -84,3 +84,23 @@ def test_missing_input_folder_exits_nonzero_with_a_clear_message(tmp_path):
     proc = run_cli("--input", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "wh"), check=False)
     assert proc.returncode == 2
     assert "does not exist" in proc.stderr and "nope" in proc.stderr
+
+
+def test_empty_folder_then_an_all_quarantined_batch_then_retired(tmp_path):
+    """No live batch -> empty tables with their schema; a batch whose only file is quarantined; the batch retired."""
+    inp, wh = tmp_path / "in", tmp_path / "wh"
+    inp.mkdir()
+    proc = run_cli("--quiet", "--input", str(inp), "--warehouse", str(wh))
+    assert "documents=0" in proc.stdout and "quarantine=0" in proc.stdout
+    (inp / "empty.txt").write_bytes(b"")
+    proc = run_cli("--quiet", "--input", str(inp), "--warehouse", str(wh))
+    assert "documents=0" in proc.stdout and "quarantine=1" in proc.stdout and "empty_file=1" in proc.stdout
+    (inp / "empty.txt").unlink()
+    proc = run_cli("--input", str(inp), "--warehouse", str(wh))
+    assert "quarantine=0" in proc.stdout and "1 retired" in proc.stderr and "▶ documents" not in proc.stderr
+    assert not list((wh / "_stage" / "documents").glob("b*.parquet"))
+
+
+def test_bad_batch_option_is_a_usage_error(tmp_path):
+    proc = run_cli("--input", str(REPO / "seeds"), "--warehouse", str(tmp_path / "wh"), "--batch-files", "0", check=False)
+    assert proc.returncode == 2 and "--batch-files" in proc.stderr
