@@ -222,6 +222,11 @@ class Warehouse(ConfigurableResource):
     def write_registry(self, registry: pl.DataFrame) -> None:
         atomic_write_parquet(registry, self.registry_path)
 
+    @property
+    def first_ingested_path(self) -> Path:
+        """doc_id -> ingested_at of the documents staged before ingest was partitioned (read by new batches)."""
+        return self.root / "_batches" / "first_ingested.parquet"
+
     def live_batches(self) -> list[str]:
         from pipelines.core.ingest.batches import live_batches
 
@@ -249,6 +254,9 @@ class Warehouse(ConfigurableResource):
 
     def drop_unpartitioned_leftovers(self) -> list[Path]:
         """Stage files of the ingest/clean stages from before they were partitioned (they would be read twice)."""
+        old_docs = self.stage_path("documents")
+        if old_docs.exists() and not self.first_ingested_path.exists():  # keep first-ingest times across the change
+            atomic_write_parquet(pl.read_parquet(old_docs, columns=["doc_id", "ingested_at"]), self.first_ingested_path)
         names = [self.stage_path(n) for n in PARTITIONED_STAGES]
         names += [self.stage_dir / "quarantine" / f"{q}.parquet" for q in LEGACY_QUARANTINE_STAGES]
         removed = []

@@ -38,6 +38,8 @@ def documents(context: AssetExecutionContext, input_folder: InputFolder, warehou
     items = read_batch(root, members, max_bytes=input_folder.max_bytes or DEFAULT_MAX_BYTES)
     # first-ingest times come from the previous version of this batch's file (files never change batch)
     prev_path = warehouse.partition_path("documents", batch)
+    if not prev_path.exists() and warehouse.first_ingested_path.exists():  # the warehouse predates the batches
+        prev_path = warehouse.first_ingested_path
     previous = pl.read_parquet(prev_path, columns=["doc_id", "ingested_at"]) if prev_path.exists() else None
     docs, rejected = ingest_frames(items, now=datetime.now(timezone.utc).replace(tzinfo=None), previous=previous)
     warehouse.stage_quarantine(quarantine_stage(INPUT_QUARANTINE_STAGE, batch), rejected)
