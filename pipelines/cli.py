@@ -1,8 +1,11 @@
-"""`newsevents run [--input DIR] [--warehouse DIR]`: materialize every asset in-process, print a summary.
+"""`newsevents run [--input DIR] [--warehouse DIR]`: bring the warehouse up to date with the input folder, in-process.
 
 It runs the very Definitions the Dagster UI shows (pipelines.definitions.build_definitions), with the input and
-warehouse folders bound to the resources. Exit codes: 0 success, 1 a stage failed (named, with its cause),
-2 bad usage (e.g. the input folder does not exist).
+warehouse folders bound to the resources: plan the ingest batches (new files -> new batches; changed/removed files
+or a new code version -> their batches again; see pipelines/partitions.py), one `newsevents_batch` run per batch to
+(re)process, then one `newsevents_downstream` run over every live batch; the whole update holds the warehouse's run
+lock. Unchanged input: no batch runs, and the downstream stages reuse their caches.
+Exit codes: 0 success, 1 a stage failed (named, with its cause), 2 bad usage (e.g. the input folder does not exist).
 """
 from __future__ import annotations
 
@@ -91,13 +94,16 @@ def _summary(warehouse_root: Path) -> str:
     return f"warehouse: {db}\n  " + "  ".join(parts) + q
 
 
-def run(input_dir: str | None, warehouse_dir: str | None, quiet: bool = False) -> int:
+def run(input_dir: str | None, warehouse_dir: str | None, quiet: bool = False, batch_files: int | None = None,
+        batch_bytes: int | None = None) -> int:
     from dagster import DagsterInstance, logger
 
-    from pipelines.definitions import JOB_NAME, build_definitions
+    from pipelines.definitions import build_definitions
+    from pipelines.partitions import run_in_process
     from pipelines.resources import InputFolder, Warehouse
 
-    input_path = InputFolder(path=input_dir).resolved_path()
+    input_folder = InputFolder(path=input_dir, batch_max_files=batch_files, batch_max_bytes=batch_bytes)
+    input_path = input_folder.resolved_path()
     if not input_path.is_dir():
         print(f"newsevents: input folder {input_path} does not exist or is not a folder", file=sys.stderr)
         return 2
@@ -112,14 +118,32 @@ def run(input_dir: str | None, warehouse_dir: str | None, quiet: bool = False) -
         lg.addHandler(progress)
         return lg
 
-    defs = build_definitions(str(input_path), str(root), loggers={"progress": progress_logger})
-    job = defs.resolve_job_def(JOB_NAME)
+    defs = build_definitions(str(input_path), str(root), loggers={"progress": progress_logger},
+                             batch_max_files=batch_files, batch_max_bytes=batch_bytes)
+    run_config = {"loggers": {"progress": {}}}
     home = os.environ.get("DAGSTER_HOME")
     with tempfile.TemporaryDirectory(prefix="newsevents-dagster-") as tmp:
         instance = DagsterInstance.from_config(home) if home else DagsterInstance.ephemeral(tempdir=tmp)
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}})
-    if not result.success:
+
+        def on_plan(prepared):
+            p = prepared.plan
+            progress._line(f"{time.perf_counter() - progress.t0:7.1f}s  ingest batches: {p.summary()} "
+                           f"({len(p.live)} live, planned in {prepared.seconds:.1f}s)")
+
+        def on_batch(batch, p):
+            progress._line(f"{time.perf_counter() - progress.t0:7.1f}s  ── batch {batch}: {len(p.members(batch))} file(s), "
+                           f"{p.reasons.get(batch, '')}")
+
+        try:
+            update = run_in_process(defs, instance, run_config=run_config, on_plan=on_plan, on_batch=on_batch)
+        except TimeoutError:  # the run lock: the message is already on stderr
+            return 1
+    if not update.success:
+        result = update.runs[-1][1]
         failed = progress.failures or [(s.step_key, "failed") for s in result.get_step_failure_events()] or _run_errors(result)
+        if update.failed != "downstream":
+            print(f"newsevents: ingest {update.failed} failed; later batches and the downstream stages were not run "
+                  "(the published warehouse is unchanged; the next run retries the batch)", file=sys.stderr)
         for step, msg in failed:
             print(f"newsevents: stage '{step}' failed: {msg.strip().splitlines()[-1] if msg.strip() else msg}", file=sys.stderr)
         if not failed:
@@ -136,9 +160,16 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("--input", default=None, help="input folder (default: $NEWSEVENTS_INPUT or ./seeds of the project)")
     p_run.add_argument("--warehouse", default=None, help="warehouse folder (default: $NEWSEVENTS_WAREHOUSE or ./warehouse of the project)")
     p_run.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
+    p_run.add_argument("--batch-files", type=int, default=None, metavar="N",
+                       help="at most N new files per ingest batch (default: rules/ingest.yaml, 1000)")
+    p_run.add_argument("--batch-bytes", type=int, default=None, metavar="N",
+                       help="at most N bytes of new files per ingest batch (default: rules/ingest.yaml, 64 MiB)")
     args = parser.parse_args(argv)
     if args.command == "run":
-        return run(args.input, args.warehouse, quiet=args.quiet)
+        for opt in ("batch_files", "batch_bytes"):
+            if getattr(args, opt) is not None and getattr(args, opt) < 1:
+                parser.error(f"--{opt.replace('_', '-')} must be >= 1")
+        return run(args.input, args.warehouse, quiet=args.quiet, batch_files=args.batch_files, batch_bytes=args.batch_bytes)
     return 2
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import shutil
 import sys
 import threading
 import time
@@ -34,11 +35,40 @@ _RUN_LOCKS: dict[str, list] = {}
 _RUN_LOCKS_GUARD = threading.Lock()
 
 
+def _document_schema() -> dict:
+    from pipelines.core.ingest.frame import DOCUMENT_SCHEMA
+
+    return DOCUMENT_SCHEMA
+
+
+def _clean_schemas() -> tuple[dict, dict]:
+    from pipelines.core.clean import stories_and_spans
+
+    stories, spans = stories_and_spans(pl.DataFrame(schema=_document_schema()))
+    return dict(stories.schema), dict(spans.schema)
+
+
+# Stages partitioned by ingest batch -> the columns their union is sorted by (a deterministic order, whatever the
+# batch layout). The sort order of the unpartitioned stages before partitioning.
+PARTITIONED_STAGES: dict[str, tuple[str, ...]] = {
+    "documents": ("source_uri", "doc_id"),
+    "clean_stories": ("doc_id", "story_index"),
+    "removed_spans": ("doc_id", "char_start", "char_end"),
+}
+STATIC_SCHEMAS = {"documents": _document_schema, "clean_stories": lambda: _clean_schemas()[0],
+                  "removed_spans": lambda: _clean_schemas()[1]}
+SCHEMA_FILE = "_schema.parquet"
+QUARANTINE_BATCH_SEP = "__"  # quarantine rows of a batch: _stage/quarantine/<stage>__<batch>.parquet
+LEGACY_QUARANTINE_STAGES = ("documents__inputs", "documents", "clean_stories", "removed_spans", "clean__offsets")
+
+
 class InputFolder(ConfigurableResource):
     """The folder documents are read from (recursively). Unset: $NEWSEVENTS_INPUT, else the project's seeds/."""
 
     path: str | None = Field(default=None, description="Input folder; default $NEWSEVENTS_INPUT or <project>/seeds.")
     max_bytes: int | None = Field(default=None, description="Files larger than this are quarantined (default: rules/ingest.yaml).")
+    batch_max_files: int | None = Field(default=None, description="At most this many new files per ingest batch (default: rules/ingest.yaml, 1000).")
+    batch_max_bytes: int | None = Field(default=None, description="At most this many bytes of new files per ingest batch (default: rules/ingest.yaml, 64 MiB).")
 
     def resolved_path(self) -> Path:
         raw = self.path or os.environ.get("NEWSEVENTS_INPUT") or str(PROJECT_ROOT / "seeds")
@@ -79,28 +109,166 @@ class Warehouse(ConfigurableResource):
         return self.root / "parquet" / table / "data.parquet"
 
     # ------------------------------------------------------------------ staging (between assets)
+    # Unpartitioned assets: _stage/<asset>.parquet. Assets partitioned by ingest batch (PARTITIONED_STAGES):
+    # _stage/<asset>/<batch>.parquet, one file per batch, plus _stage/<asset>/_schema.parquet (0 rows: the schema, for
+    # a consumer when no batch is live). The live batches are the ones in the batch registry
+    # (_batches/registry.parquet, pipelines/core/ingest/batches.py); files of other batches are ignored and removed
+    # when their batch is retired.
     def stage_path(self, name: str) -> Path:
         return self.stage_dir / f"{name}.parquet"
 
-    def write_stage(self, name: str, df: pl.DataFrame | pl.LazyFrame) -> Path:
-        """Stage a frame atomically; a LazyFrame is streamed to disk (never collected whole)."""
-        dest = self.stage_path(name)
+    def partition_path(self, name: str, batch: str) -> Path:
+        if not batch or "/" in batch or batch.startswith("."):
+            raise ValueError(f"bad batch key {batch!r}")
+        return self.stage_dir / name / f"{batch}.parquet"
+
+    def write_stage(self, name: str, df: pl.DataFrame | pl.LazyFrame, batch: str | None = None) -> Path:
+        """Stage a frame atomically (of one batch if `batch`); a LazyFrame is streamed to disk (never collected whole)."""
+        if batch is None:
+            dest = self.stage_path(name)
+            atomic_write_parquet(df, dest)
+            return dest
+        dest = self.partition_path(name, batch)
         atomic_write_parquet(df, dest)
+        schema = df.collect_schema() if isinstance(df, pl.LazyFrame) else df.schema
+        atomic_write_parquet(pl.DataFrame(schema=schema), self.stage_dir / name / SCHEMA_FILE)
         return dest
+
+    def is_partitioned_stage(self, name: str) -> bool:
+        return name in PARTITIONED_STAGES
+
+    def partition_files(self, name: str, batches: list[str] | None = None) -> list[Path]:
+        """The staged files of `name` for these batches (default: the live batches), in batch order. Raises
+        FileNotFoundError naming the batches that have not been materialized."""
+        batches = self.live_batches() if batches is None else sorted(batches)
+        files = [self.partition_path(name, b) for b in batches]
+        missing = [b for b, f in zip(batches, files) if not f.exists()]
+        if missing:
+            raise FileNotFoundError(
+                f"asset '{name}' has not been materialized for {len(missing)} live ingest batch(es) "
+                f"({', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}) in {self.stage_dir / name}: "
+                "materialize those partitions first (`newsevents run` does it)")
+        return files
+
+    def empty_stage(self, name: str) -> pl.DataFrame:
+        """0 rows with the schema of a partitioned stage (when no batch is live)."""
+        p = self.stage_dir / name / SCHEMA_FILE
+        if p.exists():
+            return pl.read_parquet(p)
+        if name in STATIC_SCHEMAS:
+            return pl.DataFrame(schema=STATIC_SCHEMAS[name]())
+        raise FileNotFoundError(f"asset '{name}' has never been materialized into {self.stage_dir / name} and no "
+                                "ingest batch is live: there is no input to read (or materialize a partition first)")
+
+    def _unpartitioned_copy(self, name: str, batches: list[str] | None) -> Path | None:
+        """A single `_stage/<name>.parquet` written directly (unit tests, tools) into a warehouse that has never
+        planned batches (no registry): read as the whole stage. `newsevents run` removes such files."""
+        p = self.stage_path(name)
+        return p if batches is None and not self.registry_path.exists() and p.exists() else None
+
+    def scan_partitions(self, name: str, batches: list[str] | None = None) -> pl.LazyFrame:
+        """Lazy scan over the staged files of the live (or given) batches, in batch order."""
+        if single := self._unpartitioned_copy(name, batches):
+            return pl.scan_parquet(single)
+        files = self.partition_files(name, batches)
+        return pl.scan_parquet([str(f) for f in files]) if files else self.empty_stage(name).lazy()
+
+    def read_partitions(self, name: str, batches: list[str] | None = None) -> pl.DataFrame:
+        """All live (or given) batches of a partitioned stage, sorted by the table's key (independent of the layout)."""
+        if single := self._unpartitioned_copy(name, batches):
+            return pl.read_parquet(single)
+        files = self.partition_files(name, batches)
+        if not files:
+            return self.empty_stage(name)
+        df = pl.concat([pl.read_parquet(f) for f in files], how="vertical_relaxed")
+        keys = [c for c in PARTITIONED_STAGES.get(name, ()) if c in df.columns]
+        return df.sort(keys) if keys else df
 
     def scan_stage(self, name: str) -> pl.LazyFrame | None:
         """A lazy scan of the last staged frame of an asset (nothing read until collected), or None."""
+        if self.is_partitioned_stage(name):
+            found = (self.stage_dir / name).is_dir() or self._unpartitioned_copy(name, None)
+            return self.scan_partitions(name) if found else None
         p = self.stage_path(name)
         return pl.scan_parquet(p) if p.exists() else None
 
-    def read_stage(self, name: str) -> pl.DataFrame | None:
-        """The last staged frame of an asset (e.g. the previous signature index), or None if never staged."""
+    def read_stage(self, name: str, batch: str | None = None) -> pl.DataFrame | None:
+        """The last staged frame of an asset (e.g. the previous signature index), or None if never staged. For a
+        partitioned stage: the given batch's file (None if absent), else every live batch."""
+        if batch is not None:
+            p = self.partition_path(name, batch)
+            return pl.read_parquet(p) if p.exists() else None
+        if self.is_partitioned_stage(name):
+            found = (self.stage_dir / name).is_dir() or self._unpartitioned_copy(name, None)
+            return self.read_partitions(name) if found else None
         p = self.stage_path(name)
         return pl.read_parquet(p) if p.exists() else None
 
     def stage_quarantine(self, stage: str, rows: pl.DataFrame) -> None:
         """Replace the quarantine rows a stage produced (an empty frame clears them)."""
         atomic_write_parquet(rows.select([pl.col(c).cast(t) for c, t in QUARANTINE_SCHEMA.items()]), self.stage_dir / "quarantine" / f"{stage}.parquet")
+
+    # ------------------------------------------------------------------ ingest batches (partitions)
+    @property
+    def registry_path(self) -> Path:
+        return self.root / "_batches" / "registry.parquet"
+
+    def read_registry(self) -> pl.DataFrame:
+        from pipelines.core.ingest.batches import REGISTRY_SCHEMA, empty_registry
+
+        p = self.registry_path
+        return pl.read_parquet(p).select([pl.col(c).cast(t) for c, t in REGISTRY_SCHEMA.items()]) if p.exists() else empty_registry()
+
+    def write_registry(self, registry: pl.DataFrame) -> None:
+        atomic_write_parquet(registry, self.registry_path)
+
+    @property
+    def first_ingested_path(self) -> Path:
+        """doc_id -> ingested_at of the documents staged before ingest was partitioned (read by new batches)."""
+        return self.root / "_batches" / "first_ingested.parquet"
+
+    def live_batches(self) -> list[str]:
+        from pipelines.core.ingest.batches import live_batches
+
+        return live_batches(self.read_registry())
+
+    def mark_batch_done(self, batch: str, version: str) -> None:
+        """Record that `batch` was materialized by code `version` (the last partitioned step calls this)."""
+        from pipelines.core.ingest.batches import mark_done
+
+        self.write_registry(mark_done(self.read_registry(), batch, version))
+
+    def batch_is_staged(self, batch: str) -> bool:
+        return all(self.partition_path(n, batch).exists() for n in PARTITIONED_STAGES)
+
+    def drop_batch(self, batch: str) -> list[Path]:
+        """Remove everything staged for a retired batch (partition files, its quarantine rows, its row caches)."""
+        gone = [self.partition_path(n, batch) for n in PARTITIONED_STAGES]
+        gone += list((self.stage_dir / "quarantine").glob(f"*{QUARANTINE_BATCH_SEP}{batch}.parquet"))
+        removed = []
+        for p in gone:
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
+                removed.append(p)
+        return removed
+
+    def drop_unpartitioned_leftovers(self) -> list[Path]:
+        """Stage files of the ingest/clean stages from before they were partitioned (they would be read twice)."""
+        old_docs = self.stage_path("documents")
+        if old_docs.exists() and not self.first_ingested_path.exists():  # keep first-ingest times across the change
+            atomic_write_parquet(pl.read_parquet(old_docs, columns=["doc_id", "ingested_at"]), self.first_ingested_path)
+        names = [self.stage_path(n) for n in PARTITIONED_STAGES]
+        names += [self.stage_dir / "quarantine" / f"{q}.parquet" for q in LEGACY_QUARANTINE_STAGES]
+        removed = []
+        for p in names:
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
+                removed.append(p)
+        old_cache = self.cache_dir / "clean"  # the per-document clean cache: the batch is now the unit of reuse
+        if old_cache.is_dir():
+            shutil.rmtree(old_cache, ignore_errors=True)
+            removed.append(old_cache)
+        return removed
 
     def collect_quarantine(self) -> pl.DataFrame:
         folder = self.stage_dir / "quarantine"
@@ -119,7 +287,16 @@ class Warehouse(ConfigurableResource):
     def teardown_after_execution(self, context) -> None:
         self.release_run_lock()
 
-    def acquire_run_lock(self) -> None:
+    @contextlib.contextmanager
+    def holding_run_lock(self, timeout: float | None = None, quiet: bool = False) -> Iterator[None]:
+        """Hold `.run.lock` for a block (re-entrant within a process: the runs started inside share it)."""
+        self.acquire_run_lock(timeout, quiet)
+        try:
+            yield
+        finally:
+            self.release_run_lock()
+
+    def acquire_run_lock(self, timeout: float | None = None, quiet: bool = False) -> None:
         key = str(self.root)
         with _RUN_LOCKS_GUARD:
             if key in _RUN_LOCKS:
@@ -127,8 +304,9 @@ class Warehouse(ConfigurableResource):
                 return
             lock_file = self.root / RUN_LOCK_NAME
             fh = open(lock_file, "a+")
-            deadline = time.monotonic() + self.lock_timeout_s
-            waiting = False
+            timeout = self.lock_timeout_s if timeout is None else timeout
+            deadline = time.monotonic() + timeout
+            waiting = quiet
             while True:
                 try:
                     fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -141,8 +319,9 @@ class Warehouse(ConfigurableResource):
                 if time.monotonic() > deadline:
                     fh.close()
                     msg = (f"another newsevents run is using the warehouse {self.root} (lock {lock_file} held > "
-                           f"{self.lock_timeout_s:.0f}s); wait for it or use another warehouse folder")
-                    print(f"newsevents: {msg}", file=sys.stderr, flush=True)
+                           f"{timeout:.0f}s); wait for it or use another warehouse folder")
+                    if not quiet:
+                        print(f"newsevents: {msg}", file=sys.stderr, flush=True)
                     raise TimeoutError(msg)
                 time.sleep(0.2)
             _RUN_LOCKS[key] = [fh, 1]

@@ -6,19 +6,21 @@ from collections import Counter
 import polars as pl
 from dagster import AssetExecutionContext, AssetIn, AssetOut, MetadataValue, multi_asset
 
-from pipelines.assets._common import markdown_preview, schema_check_spec, validated
-from pipelines.core.cache import RowCache, code_version, split_keys
+from pipelines.assets._common import markdown_preview, schema_check_spec
+from pipelines.core.cache import code_version
 from pipelines.core.clean import check_offsets, stories_and_spans
 from pipelines.core.validate import quarantine_frame
+from pipelines.partitions import ingest_batch, quarantine_stage, validated_partition
 from pipelines.resources import Warehouse
 from schemas.removed_spans import RemovedSpans
 from schemas.stories import CleanStories
 
-OFFSETS_QUARANTINE_STAGE = "clean__offsets"
+OFFSETS_QUARANTINE_STAGE = "clean__offsets"  # per batch: clean__offsets__<batch>
 
 
 @multi_asset(
     group_name="clean",
+    partitions_def=ingest_batch,
     ins={"documents": AssetIn(key="documents")},
     outs={
         "clean_stories": AssetOut(
@@ -39,18 +41,16 @@ OFFSETS_QUARANTINE_STAGE = "clean__offsets"
     code_version=code_version(),
 )
 def clean(context: AssetExecutionContext, warehouse: Warehouse, documents: pl.DataFrame):
+    """One ingest batch: documents[b] -> clean_stories[b], removed_spans[b]. The batch is the unit of incremental
+    work (an unchanged batch is not re-run), so no per-document cache is needed; the batch is then recorded as done."""
     started = time.perf_counter()
-    # Incremental: documents seen before (same doc_id = same bytes, same code version) reuse their cached rows.
-    cache = RowCache(warehouse.cache_dir, "clean")
-    keys = documents["doc_id"].to_list()
-    _, todo = split_keys(keys, cache.known_keys("clean_stories", "doc_id"))
-    new_stories, new_spans = stories_and_spans(documents.filter(pl.col("doc_id").is_in(todo)))
-    stories = cache.combine("clean_stories", "doc_id", keys, new_stories).sort("doc_id", "story_index")
-    spans = cache.combine("removed_spans", "doc_id", keys, new_spans).sort("doc_id", "char_start", "char_end")
-    cache.save({"clean_stories": stories, "removed_spans": spans}, "doc_id", keys)
+    batch = context.partition_key
+    stories, spans = stories_and_spans(documents)
+    stories = stories.sort("doc_id", "story_index")
+    spans = spans.sort("doc_id", "char_start", "char_end")
     # offsets must point inside the documents' raw text: violations become quarantine rows, not silent data
     bad = check_offsets(stories, spans, documents)
-    warehouse.stage_quarantine(OFFSETS_QUARANTINE_STAGE, quarantine_frame(bad))
+    warehouse.stage_quarantine(quarantine_stage(OFFSETS_QUARANTINE_STAGE, batch), quarantine_frame(bad))
     if bad:
         bad_stories = {r["record_key"] for r in bad if r["table_name"] == "stories"}
         bad_spans = {r["record_key"] for r in bad if r["table_name"] == "removed_spans"}
@@ -60,9 +60,9 @@ def clean(context: AssetExecutionContext, warehouse: Warehouse, documents: pl.Da
         context.log.warning(f"{len(bad)} offset violation(s) quarantined")
     per_doc = stories.group_by("doc_id").len()["len"] if stories.height else pl.Series([], dtype=pl.UInt32)
     by_rule = Counter(spans["rule"].to_list())
-    context.log.info(f"{documents.height} documents -> {stories.height} stories, {spans.height} removed spans")
-    st = validated(
-        stories, CleanStories, "clean_stories", warehouse=warehouse, key_column="story_id", started=started,
+    context.log.info(f"batch {batch}: {documents.height} documents -> {stories.height} stories, {spans.height} removed spans")
+    st = validated_partition(
+        stories, CleanStories, "clean_stories", warehouse=warehouse, batch=batch, key_column="story_id", started=started,
         output_name="clean_stories",
         extra_metadata={
             "documents": documents.height,
@@ -70,12 +70,10 @@ def clean(context: AssetExecutionContext, warehouse: Warehouse, documents: pl.Da
             "stub_stories_under_50_words": int((stories["n_words"] < 50).sum()) if stories.height else 0,
             "published_date_source": MetadataValue.json(dict(Counter(stories["published_date_source"].to_list()))),
             "offset_violations": len(bad),
-            "documents_processed": len(todo),
-            "documents_reused_from_cache": len(keys) - len(todo),
         },
     )
-    sp = validated(
-        spans, RemovedSpans, "removed_spans", warehouse=warehouse, started=started, output_name="removed_spans",
+    sp = validated_partition(
+        spans, RemovedSpans, "removed_spans", warehouse=warehouse, batch=batch, started=started, output_name="removed_spans",
         extra_metadata={
             "by_rule": MetadataValue.json(dict(by_rule.most_common())),
             "by_rule_table": MetadataValue.md(markdown_preview(
@@ -85,3 +83,6 @@ def clean(context: AssetExecutionContext, warehouse: Warehouse, documents: pl.Da
     )
     yield from st.events()
     yield from sp.events()
+    # Dagster stores each output (StageIOManager) as it is yielded, so both partition files are written here.
+    if not (st.outcome.structural_errors or sp.outcome.structural_errors) and warehouse.batch_is_staged(batch):
+        warehouse.mark_batch_done(batch, code_version())

@@ -1,14 +1,18 @@
-"""Wiring of the clean multi_asset with dagster.materialize on the seeds (documents staged from the real ingest core)."""
+"""Wiring of the clean multi_asset (partitioned by ingest batch) with dagster.materialize on the seeds (documents
+staged for one batch from the real ingest core)."""
 from __future__ import annotations
 
 from datetime import datetime
 
 import polars as pl
-from dagster import AssetKey, AssetSpec, materialize
+from dagster import AssetKey, AssetSpec, DagsterInstance, materialize
 
 from pipelines.assets.clean import clean
 from pipelines.core.clean import rebuild_text
+from pipelines.core.cache import code_version
+from pipelines.core.ingest.batches import list_inputs, plan_batches
 from pipelines.io_manager import StageIOManager
+from pipelines.partitions import ingest_batch
 from pipelines.resources import Warehouse
 
 
@@ -26,12 +30,23 @@ def _seed_documents(seeds_dir) -> pl.DataFrame:
 def test_clean_materializes_seeds(warehouse_dir, seeds_dir):
     wh = Warehouse(path=str(warehouse_dir))
     docs = _seed_documents(seeds_dir)
-    wh.write_stage("documents", docs)
-    result = materialize([AssetSpec("documents"), clean],
-                         resources={"warehouse": wh, "io_manager": StageIOManager(warehouse=wh)})
+    plan = plan_batches(list_inputs(seeds_dir), None, code_version=code_version(), now=datetime(2026, 1, 1))
+    (batch,) = plan.new
+    wh.write_registry(plan.registry)
+    wh.write_stage("documents", docs, batch=batch)
+    wh.write_stage("documents", docs.head(1), batch="b-other")  # another batch's file: clean[batch] must not read it
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(ingest_batch.name, [batch])
+    result = materialize([AssetSpec("documents", partitions_def=ingest_batch), clean], partition_key=batch,
+                         instance=instance, resources={"warehouse": wh, "io_manager": StageIOManager(warehouse=wh)})
     assert result.success
-    stories = wh.read_stage("clean_stories")
-    spans = wh.read_stage("removed_spans")
+    stories = wh.read_stage("clean_stories", batch=batch)
+    spans = wh.read_stage("removed_spans", batch=batch)
+    assert stories.equals(wh.read_stage("clean_stories"))  # the union of the live batches (only this one)
+    # the batch is recorded as materialized by this code version (the next plan has nothing to do)
+    assert set(wh.read_registry()["code_version"]) == {code_version()}
+    assert plan_batches(list_inputs(seeds_dir), wh.read_registry(), code_version=code_version(),
+                        now=datetime(2026, 1, 2)).to_run == []
     counts = stories.join(docs.select("doc_id", "source_uri"), on="doc_id").group_by("source_uri").len().sort("source_uri")
     assert counts["len"].to_list() == [1, 10, 12, 1, 1]
     checks = {(c.asset_key.to_user_string(), c.check_name): c.passed for c in result.get_asset_check_evaluations()}

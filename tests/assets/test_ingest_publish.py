@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import duckdb
 import polars as pl
-from dagster import AssetCheckSeverity, materialize
+from dagster import AssetCheckSeverity, DagsterInstance, materialize
 
 from pipelines.assets.ingest import documents
 from pipelines.assets.publish import build_publish_assets
 from pipelines.io_manager import StageIOManager
+from pipelines.partitions import plan_and_apply
 from pipelines.resources import InputFolder, Warehouse
 
 
@@ -21,7 +22,15 @@ def test_documents_asset_validates_stages_and_publishes(tmp_path, warehouse_dir)
     inp.mkdir()
     (inp / "a.txt").write_text("Protesters marched in the capital on Sunday.")
     (inp / "b.jsonl").write_text('{"maintext": "Troops were put on alert."}\n{oops\n')
-    result = materialize([documents, *build_publish_assets(["documents"], ["documents"])], resources=_resources(inp, warehouse_dir))
+    (inp / "c.txt").write_text("Not in the batch: it arrives after the plan.")
+    res = _resources(inp, warehouse_dir)
+    instance = DagsterInstance.ephemeral()
+    (inp / "c.txt").rename(tmp_path / "c.txt")
+    prepared = plan_and_apply(res["warehouse"], res["input_folder"], instance)
+    (tmp_path / "c.txt").rename(inp / "c.txt")
+    (batch,) = prepared.plan.new
+    result = materialize([documents, *build_publish_assets(["documents"], ["documents"])], resources=res,
+                         partition_key=batch, instance=instance)
     assert result.success
     checks = result.get_asset_check_evaluations()
     assert [(c.asset_check_key.name, c.passed) for c in checks] == [("schema", True)]

@@ -84,3 +84,52 @@ def test_missing_input_folder_exits_nonzero_with_a_clear_message(tmp_path):
     proc = run_cli("--input", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "wh"), check=False)
     assert proc.returncode == 2
     assert "does not exist" in proc.stderr and "nope" in proc.stderr
+
+
+def test_empty_folder_then_an_all_quarantined_batch_then_retired(tmp_path):
+    """No live batch -> empty tables with their schema; a batch whose only file is quarantined; the batch retired."""
+    inp, wh = tmp_path / "in", tmp_path / "wh"
+    inp.mkdir()
+    proc = run_cli("--quiet", "--input", str(inp), "--warehouse", str(wh))
+    assert "documents=0" in proc.stdout and "quarantine=0" in proc.stdout
+    (inp / "empty.txt").write_bytes(b"")
+    proc = run_cli("--quiet", "--input", str(inp), "--warehouse", str(wh))
+    assert "documents=0" in proc.stdout and "quarantine=1" in proc.stdout and "empty_file=1" in proc.stdout
+    (inp / "empty.txt").unlink()
+    proc = run_cli("--input", str(inp), "--warehouse", str(wh))
+    assert "quarantine=0" in proc.stdout and "1 retired" in proc.stderr and "▶ documents" not in proc.stderr
+    assert not list((wh / "_stage" / "documents").glob("b*.parquet"))
+
+
+def test_bad_batch_option_is_a_usage_error(tmp_path):
+    proc = run_cli("--input", str(REPO / "seeds"), "--warehouse", str(tmp_path / "wh"), "--batch-files", "0", check=False)
+    assert proc.returncode == 2 and "--batch-files" in proc.stderr
+
+
+def test_warehouse_from_before_the_batches_is_taken_over(tmp_path):
+    """A warehouse staged by the unpartitioned pipeline: its stage files are removed (not read twice), its
+    first-ingest times kept."""
+    from datetime import datetime
+
+    import polars as pl
+
+    from pipelines.core.ingest import scan_folder
+    from pipelines.core.ingest.frame import ingest_frames
+    from pipelines.core.validate import quarantine_frame
+
+    inp, wh = tmp_path / "in", tmp_path / "wh"
+    inp.mkdir()
+    shutil.copy(REPO / "seeds" / "000_8d64354295afe699.txt", inp / "one.txt")
+    old_docs, _ = ingest_frames(scan_folder(inp), now=datetime(2020, 1, 2))
+    (wh / "_stage" / "quarantine").mkdir(parents=True)
+    old_docs.write_parquet(wh / "_stage" / "documents.parquet")
+    quarantine_frame([{"table_name": "documents", "source_uri": "gone.txt", "record_key": None, "rule": "empty_file",
+                       "detail": "gone.txt: 0 bytes", "payload": None}]).write_parquet(wh / "_stage" / "quarantine" / "documents__inputs.parquet")
+    proc = run_cli("--quiet", "--input", str(inp), "--warehouse", str(wh))
+    assert "documents=1" in proc.stdout and "quarantine=0" in proc.stdout
+    assert not (wh / "_stage" / "documents.parquet").exists()
+    con = duckdb.connect(str(wh / "newsevents.duckdb"), read_only=True)
+    try:
+        assert con.execute("select ingested_at from documents").fetchall() == [(datetime(2020, 1, 2),)]
+    finally:
+        con.close()

@@ -36,5 +36,7 @@ def refs(tmp_path_factory):
     assert before["duckdb"] != after["duckdb"] and before["parquet"] != after["parquet"]
     for part in ("duckdb", "parquet"):
         assert {t for t in before[part] if before[part][t] == after[part][t]} != set(before[part]), part
-    stages = sorted(p.stem for p in (wh_ab / "_stage").glob("*.parquet"))
+    # unpartitioned stages: _stage/<asset>.parquet; partitioned by ingest batch: _stage/<asset>/<batch>.parquet
+    stages = sorted({p.stem for p in (wh_ab / "_stage").glob("*.parquet")}
+                    | {d.name for d in (wh_ab / "_stage").iterdir() if d.is_dir() and d.name != "quarantine"})
     return {"tmp": tmp, "input_a": input_a, "input_b": input_b, "wh_a": wh_a, "before": before, "after": after, "stages": stages}

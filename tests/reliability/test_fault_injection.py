@@ -51,9 +51,17 @@ def _kill_and_recover(refs: dict, name: str, marker_for) -> str:
 
 
 def _stage_written(stage: str):
+    """A stage file written by this run: _stage/<stage>.parquet, or a batch file _stage/<stage>/<batch>.parquet."""
     def factory(wh: Path, started: float):
-        p = wh / "_stage" / f"{stage}.parquet"
-        return lambda: p.exists() and p.stat().st_mtime >= started
+        p, folder = wh / "_stage" / f"{stage}.parquet", wh / "_stage" / stage
+
+        def written(f: Path) -> bool:
+            try:
+                return f.stat().st_mtime >= started
+            except FileNotFoundError:
+                return False
+
+        return lambda: written(p) or (folder.is_dir() and any(written(f) for f in folder.glob("b*.parquet")))
     return factory
 
 
