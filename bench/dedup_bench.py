@@ -282,12 +282,12 @@ def run_child(factor: int, mode: str, folder: Path, row_groups: int | None) -> d
 # ------------------------------------------------------------------ main
 def scale_table(repeats: int) -> list[str]:
     """1x vs 10x, full and incremental, each in a fresh child process reading the corpus from a Parquet file; once
-    with the stage files laid out as the IO manager writes them today, once with row groups of chunk_size."""
-    from pipelines.core.dedup import load_config
+    with the stage files laid out as the IO manager writes them (row groups of ROW_GROUP_ROWS)."""
 
     lines = ["## Scale: 1x vs 10x (fresh process each, whole stage incl. signatures and writing the outputs)", ""]
-    for rg in (None, load_config().chunk_size):
-        lines += scale_rows(repeats, rg)
+    from pipelines.core.atomic import ROW_GROUP_ROWS
+
+    lines += scale_rows(repeats, ROW_GROUP_ROWS)
     return lines
 
 
@@ -296,8 +296,8 @@ def scale_rows(repeats: int, row_groups: int | None) -> list[str]:
 
     title = ("Stage files as pipelines/core/atomic.py writes them today (no row_group_size: one row group per "
              "table at this size)" if row_groups is None else
-             f"Stage files in row groups of {row_groups} rows (clean_stories staged that way, the IO manager's "
-             f"sink_parquet given row_group_size={row_groups}; a one-line change in pipelines/core/atomic.py)")
+             f"Stage files in row groups of {row_groups} rows, as pipelines/core/atomic.py writes every stage file "
+             f"(clean_stories staged that way, the IO manager's sinks with row_group_size={row_groups})")
     lines = [f"### {title}", "",
              "| corpus | mode | stories | seconds | stories/s | duplicates | index MB (Parquet) | RSS before the stage MB | peak RSS of dedup_stories + index write MB | peak RSS incl. the IO manager's sinks MB |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -322,10 +322,7 @@ def scale_rows(repeats: int, row_groups: int | None) -> list[str]:
               f"incremental {peaks[(10, 'incremental')][0] / b0:.2f}; including the IO manager's sink_parquet of the "
               f"returned LazyFrames: full {peaks[(10, 'full')][1] / b1:.2f}, incremental "
               f"{peaks[(10, 'incremental')][1] / b1:.2f} (goal <= 1.25).", ""]
-    if row_groups is None:
-        lines += ["The IO manager (pipelines/core/atomic.py) sinks without a row_group_size, so polars buffers a "
-                  "whole row group - here the whole table - before writing, and slices of a one-row-group file "
-                  "decode more than the slice. `incremental` = ten BBC-sized batches, each "
+    lines += ["`incremental` = ten BBC-sized batches, each "
               "compared against the growing index read back from its Parquet file (what a daily run does). The input "
               "is a Parquet file scanned lazily (as the IO manager hands clean_stories to the asset); peak RSS (VmHWM "
               "of the child) includes the interpreter and libraries (`RSS before the stage`: imported, nothing "

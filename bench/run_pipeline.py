@@ -62,38 +62,44 @@ def worker_pipeline(input_dir: str, warehouse: str, out_json: str) -> None:
     os.environ["DAGSTER_HOME"] = _private_dagster_home()
     from dagster import DagsterInstance
 
-    from pipelines.definitions import JOB_NAME, build_definitions
+    from pipelines.definitions import build_definitions
+    from pipelines.partitions import run_in_process
 
     defs = build_definitions(input_dir, warehouse)
-    job = defs.resolve_job_def(JOB_NAME)
     instance = DagsterInstance.get()
     t0 = time.perf_counter()
-    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    # exactly what `newsevents run` does: plan ingest batches, one run per new/dirty batch, then the downstream run
+    update = run_in_process(defs, instance)
     t1 = time.perf_counter()
-    starts: dict[str, float] = {}
-    steps: dict[str, dict] = {}
+    steps: dict[str, dict] = {}  # per step name over every run: summed seconds and the (start, end) wall intervals
     assets: dict[str, dict] = {}
-    for entry in instance.all_logs(result.run_id):
-        ev = entry.dagster_event
-        if ev is None:
-            continue
-        kind, step = ev.event_type_value, entry.step_key
-        if kind == "STEP_START":
-            starts[step] = entry.timestamp
-        elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and step in starts:
-            steps[step] = {"seconds": round(entry.timestamp - starts[step], 3), "status": kind}
-        elif kind == "ASSET_MATERIALIZATION":
-            mat = ev.event_specific_data.materialization
-            md = {k: getattr(v, "value", None) for k, v in mat.metadata.items()}
-            assets[mat.asset_key.to_user_string()] = {
-                "step": step,
-                "rows": md.get("dagster/row_count"),
-                "seconds": md.get("seconds"),
-            }
+    for _, result in update.runs:
+        starts: dict[str, float] = {}
+        for entry in instance.all_logs(result.run_id):
+            ev = entry.dagster_event
+            if ev is None:
+                continue
+            kind, step = ev.event_type_value, entry.step_key
+            if kind == "STEP_START":
+                starts[step] = entry.timestamp
+            elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and step in starts:
+                st = steps.setdefault(step, {"seconds": 0.0, "status": kind, "intervals": []})
+                st["seconds"] = round(st["seconds"] + entry.timestamp - starts[step], 3)
+                st["intervals"].append([starts[step], entry.timestamp])
+                if kind == "STEP_FAILURE":
+                    st["status"] = kind
+            elif kind == "ASSET_MATERIALIZATION":
+                mat = ev.event_specific_data.materialization
+                md = {k: getattr(v, "value", None) for k, v in mat.metadata.items()}
+                a = assets.setdefault(mat.asset_key.to_user_string(), {"step": step, "rows": 0, "seconds": 0.0})
+                a["rows"] = (a["rows"] or 0) + (md.get("dagster/row_count") or 0)
+                a["seconds"] = round((a["seconds"] or 0) + (md.get("seconds") or 0), 3)
+    result = update
     ru_self, ru_kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     Path(out_json).write_text(json.dumps({
         "success": result.success,
         "setup_seconds": round(t0 - t_import, 3),
+        "runs": len(update.runs),
         "job_seconds": round(t1 - t0, 3),
         "cpu_seconds": round(ru_self.ru_utime + ru_self.ru_stime + ru_kids.ru_utime + ru_kids.ru_stime, 2),
         "steps": steps,
@@ -140,6 +146,7 @@ def run_measured(args: list[str], env: dict | None = None) -> dict:
     proc = subprocess.Popen([PY, str(Path(__file__).resolve()), *args, "--json", out], cwd=REPO,
                             env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     peak = [0]
+    series: list[tuple[float, int]] = []  # (epoch seconds, RSS of worker + children): peak per stage afterwards
     stop = threading.Event()
 
     def sample() -> None:
@@ -159,6 +166,7 @@ def run_measured(args: list[str], env: dict | None = None) -> dict:
             except psutil.Error:
                 pass
             peak[0] = max(peak[0], total)
+            series.append((time.time(), total))
             stop.wait(0.1)
 
     th = threading.Thread(target=sample, daemon=True)
@@ -172,6 +180,9 @@ def run_measured(args: list[str], env: dict | None = None) -> dict:
     data = json.loads(Path(out).read_text())
     os.unlink(out)
     data.update(wall_seconds=round(wall, 2), peak_rss_mib=round(peak[0] / 2**20, 1), load_before=load0, load_after=_loadavg())
+    for st in (data.get("steps") or {}).values():  # peak RSS while each stage ran (in any of its runs)
+        inside = [rss for t, rss in series for a, b in st.get("intervals", []) if a <= t <= b]
+        st["peak_rss_mib"] = round(max(inside) / 2**20, 1) if inside else None
     return data
 
 
@@ -338,6 +349,11 @@ def render(results: list[dict], started: str, argv: list[str]) -> str:
     L.append("|---|" + "---|" * len(results))
     for s in step_names:
         L.append(f"| {s} | " + " | ".join(str(r["full"]["steps"].get(s, {}).get("seconds", "")) for r in results) + " |")
+    L += ["", "Peak RSS MiB while each stage ran (worker + children, sampled every 0.1 s):", "",
+          "| step | " + " | ".join(f"{r['scale']}x ({r.get('code', '?')})" for r in results) + " |",
+          "|---|" + "---|" * len(results)]
+    for s in step_names:
+        L.append(f"| {s} | " + " | ".join(str(r["full"]["steps"].get(s, {}).get("peak_rss_mib", "")) for r in results) + " |")
     L += ["", "Rows per asset:", "", "| asset | " + " | ".join(f"{r['scale']}x" for r in results) + " |", "|---|" + "---|" * len(results)]
     asset_names = sorted({a for r in results for a in r["full"]["assets"]})
     for a in asset_names:
