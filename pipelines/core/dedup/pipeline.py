@@ -389,9 +389,11 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
         for r in rel:
             if r is not None:
                 verified[r] = verified.get(r, 0) + 1
-        candidates = pl.DataFrame({"story_a": sid_all[cand[:, 0]].tolist(), "story_b": sid_all[cand[:, 1]].tolist(),
-                                   "jaccard": jac, "containment": cont, "ratio": ratio, "relation": rel},
-                                  schema=candidates.schema)
+        # story ids gathered as Arrow strings (no Python string per pair: there can be millions of candidates)
+        ids = U["story_id"]
+        candidates = pl.DataFrame({"story_a": ids.gather(cand[:, 0]), "story_b": ids.gather(cand[:, 1]),
+                                   "jaccard": jac, "containment": cont, "ratio": ratio,
+                                   "relation": pl.Series(rel, dtype=pl.String)}, schema=candidates.schema)
     t["verify"] = time.perf_counter()
 
     # ---- 4. cluster: union-find over tokens (a kept old cluster is one token: its canonical's row)
