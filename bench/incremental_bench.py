@@ -12,8 +12,8 @@
 5. unless --no-rebuild: a full rebuild of the same 2,235 documents into a fresh warehouse, compared table by table
    with the incremental warehouse (pipelines.core.publish.compare.compare_warehouses, documents.ingested_at left out).
 
-Every run is a fresh process that does what `newsevents run` does (pipelines.definitions + execute_in_process on an
-ephemeral Dagster instance: no run/event storage on disk, as in the CLI without $DAGSTER_HOME). Reported per run:
+Every run is a fresh process that does what `newsevents run` does (pipelines.partitions.run_in_process on an
+ephemeral Dagster instance: plan ingest batches, a run per new batch, then the downstream run). Reported per run:
 wall (process start -> exit, measured by the parent), imports (process start -> Definitions built), job
 (execute_in_process), per-step seconds (STEP_START -> STEP_SUCCESS from the run's events), CPU-s, the 1-minute load
 average before -> after. The machine is shared (2 cores): compare runs only at similar load.
@@ -59,35 +59,38 @@ def worker(input_dir: str, warehouse: str, out_json: str, t_spawn: float, profil
     t_start = time.time()
     from dagster import DagsterInstance
 
-    from pipelines.definitions import JOB_NAME, build_definitions
+    from pipelines.definitions import build_definitions
+    from pipelines.partitions import run_in_process
 
     defs = build_definitions(input_dir, warehouse)
-    job = defs.resolve_job_def(JOB_NAME)
     if gc_freeze:
         gc.freeze()
     t0 = time.time()
     with tempfile.TemporaryDirectory(prefix="incbench-dagster-") as tmp:
         instance = DagsterInstance.ephemeral(tempdir=tmp)
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        # exactly what `newsevents run` does: plan ingest batches, a run per new batch, then the downstream run
+        result = run_in_process(defs, instance)
         t1 = time.time()
-        starts: dict[str, float] = {}
         steps: dict[str, float] = {}
         meta: dict[str, dict] = {}
-        for entry in instance.all_logs(result.run_id):
-            ev = entry.dagster_event
-            if ev is None:
-                continue
-            kind, step = ev.event_type_value, entry.step_key
-            if kind == "STEP_START":
-                starts[step] = entry.timestamp
-            elif kind == "STEP_SUCCESS" and step in starts:
-                steps[step] = round(entry.timestamp - starts[step], 3)
-            elif kind == "ASSET_MATERIALIZATION":
-                mat = ev.event_specific_data.materialization
-                md = {k: getattr(v, "value", None) for k, v in mat.metadata.items()}
-                keep = {k: md[k] for k in ("stories_extracted", "stories_reused_from_cache", "reused", "dagster/row_count")
-                        if k in md and isinstance(md[k], (int, float, str, bool))}
-                meta[mat.asset_key.to_user_string()] = keep
+        for _, run in result.runs:
+            starts: dict[str, float] = {}
+            for entry in instance.all_logs(run.run_id):
+                ev = entry.dagster_event
+                if ev is None:
+                    continue
+                kind, step = ev.event_type_value, entry.step_key
+                if kind == "STEP_START":
+                    starts[step] = entry.timestamp
+                elif kind == "STEP_SUCCESS" and step in starts:
+                    steps[step] = round(steps.get(step, 0.0) + entry.timestamp - starts[step], 3)
+                elif kind == "ASSET_MATERIALIZATION":
+                    mat = ev.event_specific_data.materialization
+                    md = {k: getattr(v, "value", None) for k, v in mat.metadata.items()}
+                    keep = {k: md[k] for k in ("stories_extracted", "stories_reused_from_cache", "reused",
+                                               "dagster/row_count")
+                            if k in md and isinstance(md[k], (int, float, str, bool))}
+                    meta[mat.asset_key.to_user_string()] = keep
     if prof is not None:
         prof.disable()
         prof.dump_stats(profile)
