@@ -122,8 +122,10 @@ def run(input_dir: str | None, warehouse_dir: str | None, quiet: bool = False, b
     defs = build_definitions(str(input_path), str(root), loggers={"progress": progress_logger},
                              batch_max_files=batch_files, batch_max_bytes=batch_bytes)
     run_config = {"loggers": {"progress": {}}}
-    # the ~500k objects of the imported libraries live until exit: keep them out of the cyclic GC's scans
-    gc.freeze()
+    if _STANDALONE:
+        # the ~500k objects of the imported libraries live until exit: keep them out of the cyclic GC's scans
+        # (only in the console script, which exits right after the run; never inside a caller's process)
+        gc.freeze()
     home = os.environ.get("DAGSTER_HOME")
     with tempfile.TemporaryDirectory(prefix="newsevents-dagster-") as tmp:
         instance = DagsterInstance.from_config(home) if home else DagsterInstance.ephemeral(tempdir=tmp)
@@ -176,10 +178,15 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+_STANDALONE = False  # set by entry(): this process is the `newsevents` command and ends with the run
+
+
 def entry() -> None:
     """The console script: main(), then leave without the interpreter's teardown. Everything is written, fsynced
     and closed by then; the teardown would only run a full garbage collection over the ~500k objects of the
     imported libraries (~2 s, frozen out of the collector by run()) and report them as leaked native objects."""
+    global _STANDALONE
+    _STANDALONE = True
     code = main()
     logging.shutdown()
     sys.stdout.flush()
