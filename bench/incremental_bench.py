@@ -71,26 +71,13 @@ def worker(input_dir: str, warehouse: str, out_json: str, t_spawn: float, profil
         # exactly what `newsevents run` does: plan ingest batches, a run per new batch, then the downstream run
         result = run_in_process(defs, instance)
         t1 = time.time()
-        steps: dict[str, float] = {}
-        meta: dict[str, dict] = {}
-        for _, run in result.runs:
-            starts: dict[str, float] = {}
-            for entry in instance.all_logs(run.run_id):
-                ev = entry.dagster_event
-                if ev is None:
-                    continue
-                kind, step = ev.event_type_value, entry.step_key
-                if kind == "STEP_START":
-                    starts[step] = entry.timestamp
-                elif kind == "STEP_SUCCESS" and step in starts:
-                    steps[step] = round(steps.get(step, 0.0) + entry.timestamp - starts[step], 3)
-                elif kind == "ASSET_MATERIALIZATION":
-                    mat = ev.event_specific_data.materialization
-                    md = {k: getattr(v, "value", None) for k, v in mat.metadata.items()}
-                    keep = {k: md[k] for k in ("stories_extracted", "stories_reused_from_cache", "reused",
-                                               "dagster/row_count")
-                            if k in md and isinstance(md[k], (int, float, str, bool))}
-                    meta[mat.asset_key.to_user_string()] = keep
+        from run_pipeline import step_log  # bench/ is this script's folder
+
+        logged, mats = step_log(instance, result)
+        steps = {k: v["seconds"] for k, v in logged.items() if v["status"] == "STEP_SUCCESS"}
+        meta = {key: {k: md[k] for k in ("stories_extracted", "stories_reused_from_cache", "reused",
+                                         "dagster/row_count") if k in md and isinstance(md[k], (int, float, str, bool))}
+                for key, _, md in mats}
     if prof is not None:
         prof.disable()
         prof.dump_stats(profile)

@@ -54,25 +54,12 @@ def _private_dagster_home() -> str:
     return home
 
 
-def worker_pipeline(input_dir: str, warehouse: str, out_json: str) -> None:
-    """Run the whole job in-process (like `newsevents run`) and dump step timings + counters as JSON."""
-    import resource
-
-    t_import = time.perf_counter()
-    os.environ["DAGSTER_HOME"] = _private_dagster_home()
-    from dagster import DagsterInstance
-
-    from pipelines.definitions import build_definitions
-    from pipelines.partitions import run_in_process
-
-    defs = build_definitions(input_dir, warehouse)
-    instance = DagsterInstance.get()
-    t0 = time.perf_counter()
-    # exactly what `newsevents run` does: plan ingest batches, one run per new/dirty batch, then the downstream run
-    update = run_in_process(defs, instance)
-    t1 = time.perf_counter()
-    steps: dict[str, dict] = {}  # per step name over every run: summed seconds and the (start, end) wall intervals
-    assets: dict[str, dict] = {}
+def step_log(instance, update) -> tuple[dict[str, dict], list[tuple[str, str, dict]]]:
+    """From the event logs of every run of an update (pipelines.partitions.run_in_process): per step name the summed
+    seconds, status and (start, end) wall intervals over all runs; and every materialization as
+    (asset key, step, metadata values). Shared by this bench and bench/incremental_bench.py."""
+    steps: dict[str, dict] = {}
+    mats: list[tuple[str, str, dict]] = []
     for _, result in update.runs:
         starts: dict[str, float] = {}
         for entry in instance.all_logs(result.run_id):
@@ -90,10 +77,34 @@ def worker_pipeline(input_dir: str, warehouse: str, out_json: str) -> None:
                     st["status"] = kind
             elif kind == "ASSET_MATERIALIZATION":
                 mat = ev.event_specific_data.materialization
-                md = {k: getattr(v, "value", None) for k, v in mat.metadata.items()}
-                a = assets.setdefault(mat.asset_key.to_user_string(), {"step": step, "rows": 0, "seconds": 0.0})
-                a["rows"] = (a["rows"] or 0) + (md.get("dagster/row_count") or 0)
-                a["seconds"] = round((a["seconds"] or 0) + (md.get("seconds") or 0), 3)
+                mats.append((mat.asset_key.to_user_string(), step,
+                             {k: getattr(v, "value", None) for k, v in mat.metadata.items()}))
+    return steps, mats
+
+
+def worker_pipeline(input_dir: str, warehouse: str, out_json: str) -> None:
+    """Run the whole job in-process (like `newsevents run`) and dump step timings + counters as JSON."""
+    import resource
+
+    t_import = time.perf_counter()
+    os.environ["DAGSTER_HOME"] = _private_dagster_home()
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import build_definitions
+    from pipelines.partitions import run_in_process
+
+    defs = build_definitions(input_dir, warehouse)
+    instance = DagsterInstance.get()
+    t0 = time.perf_counter()
+    # exactly what `newsevents run` does: plan ingest batches, one run per new/dirty batch, then the downstream run
+    update = run_in_process(defs, instance)
+    t1 = time.perf_counter()
+    steps, mats = step_log(instance, update)
+    assets: dict[str, dict] = {}
+    for key, step, md in mats:
+        a = assets.setdefault(key, {"step": step, "rows": 0, "seconds": 0.0})
+        a["rows"] = (a["rows"] or 0) + (md.get("dagster/row_count") or 0)
+        a["seconds"] = round((a["seconds"] or 0) + (md.get("seconds") or 0), 3)
     result = update
     ru_self, ru_kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     Path(out_json).write_text(json.dumps({
