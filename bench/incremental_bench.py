@@ -153,12 +153,9 @@ def bytecode_state() -> str:
 
 
 def code_label() -> str:
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=CODE, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "pipelines", "schemas"], cwd=CODE, capture_output=True, text=True).stdout.strip()
-        return head + (" + uncommitted changes" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+    from run_pipeline import code_label as label  # bench/ is this script's folder
+
+    return label(CODE)
 
 
 def _steps_row(label: str, r: dict) -> str:

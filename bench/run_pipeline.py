@@ -228,13 +228,14 @@ def yardstick(texts: list[str], max_docs: int, workdir: Path) -> dict:
     return res
 
 
-def code_label() -> str:
-    """The code measured: commit (+ 'dirty' when pipelines/ or schemas/ differ from it), or $BENCH_CODE_LABEL."""
+def code_label(root: Path = REPO) -> str:
+    """The code measured: commit of `root` (+ 'dirty' when pipelines/ or schemas/ differ from it), or
+    $BENCH_CODE_LABEL. Shared with bench/incremental_bench.py."""
     if os.environ.get("BENCH_CODE_LABEL"):
         return os.environ["BENCH_CODE_LABEL"]
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "pipelines", "schemas"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "pipelines", "schemas"], cwd=root, capture_output=True, text=True).stdout.strip()
         return head + (" dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
