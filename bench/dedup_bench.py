@@ -136,7 +136,7 @@ def estimate_accuracy(texts: list[str], ids: list[str]) -> dict:
     from pipelines.core.dedup import dedup_stories
 
     frame = pl.DataFrame({"story_id": ids, "text": texts}).with_columns(pl.lit(None, pl.Date).alias("published_date"))
-    res = dedup_stories(frame)
+    res = dedup_stories(frame, keep_candidates=True)  # the candidate frame is opt-in
     pos = {s: i for i, s in enumerate(ids)}
     cand = res.candidates
     errs = {"rensa": [], "datasketch": []}

@@ -4,8 +4,9 @@ Each signature is cut into `bands` bands of `rows_per_band` values; stories shar
 Only pairs with at least one *new* story are generated (incremental: new stories against the whole index).
 
 Out-of-core: the pipeline computes the keys of a few bands at a time for every participant (reading the MinHash
-column chunk by chunk), turns them into pairs with bucket_pairs(), and moves on to the next bands; a full
-(n, num_perm) matrix or an (n, bands) key matrix is never held."""
+column chunk by chunk), turns them into pairs with bucket_pair_keys() (one band at a time, as sorted int64 pair
+keys), and moves on to the next bands; a full (n, num_perm) matrix, an (n, bands) key matrix or the pairs of every
+band at once are never held."""
 from __future__ import annotations
 
 import numpy as np
@@ -48,13 +49,8 @@ def with_rank(long: pl.DataFrame, rank: np.ndarray, is_new: np.ndarray) -> pl.Da
     return long.with_columns(pl.Series("rank", rank[r], dtype=pl.Int64), pl.Series("new", is_new[r], dtype=pl.Boolean))
 
 
-def bucket_pairs(members: pl.DataFrame, cfg: DedupConfig) -> pl.DataFrame:
-    """Pairs (a, b) of rows sharing a bucket, at least one of them new.
-
-    members: row, band, key, rank (total order: story_id order, for hubs), new (bool). A bucket larger than
-    max_bucket is not expanded into all pairs: each member is paired with its bucket_hubs smallest-ranked members."""
-    sizes = members.group_by("band", "key").agg(pl.len().alias("size"), pl.col("new").any().alias("any_new"))
-    members = members.join(sizes.filter((pl.col("size") > 1) & pl.col("any_new")), on=["band", "key"])
+def _band_pair_keys(members: pl.DataFrame, cfg: DedupConfig) -> np.ndarray:
+    """Sorted unique pair_key()s of the pairs of one band's buckets (members already joined with their sizes)."""
     small = members.filter(pl.col("size") <= cfg.max_bucket)
     big = members.filter(pl.col("size") > cfg.max_bucket)
     pairs = [pl.DataFrame(schema=PAIR_SCHEMA)]
@@ -68,8 +64,51 @@ def bucket_pairs(members: pl.DataFrame, cfg: DedupConfig) -> pl.DataFrame:
         mem = big.select("band", "key", pl.col("row").alias("a"), pl.col("new").alias("an"))
         pairs.append(mem.join(hubs, on=["band", "key"]).filter(
             (pl.col("a") != pl.col("b")) & (pl.col("an") | pl.col("bn"))).select("a", "b"))
-    p = pl.concat(pairs).select(pl.min_horizontal("a", "b").alias("a"), pl.max_horizontal("a", "b").alias("b"))
-    return p.unique()
+    p = pl.concat(pairs)
+    lo = p.select(pl.min_horizontal("a", "b")).to_series().to_numpy().astype(np.int64)
+    hi = p.select(pl.max_horizontal("a", "b")).to_series().to_numpy().astype(np.int64)
+    return sorted_unique(pair_key(lo, hi))
+
+
+def bucket_pair_keys(members: pl.DataFrame, cfg: DedupConfig) -> np.ndarray:
+    """The pairs (a, b), a < b, of rows sharing a bucket, at least one of them new, as sorted unique pair_key()s.
+
+    members: row, band, key, rank (total order: story_id order, for hubs), new (bool). A bucket larger than
+    max_bucket is not expanded into all pairs: each member is paired with its bucket_hubs smallest-ranked members.
+    One band at a time: a pair sharing several bands of the group is held once, not once per band."""
+    if members.height and int(members["row"].max()) >= 2**31:
+        raise ValueError("more than 2**31 rows: pair keys would overflow")
+    sizes = members.group_by("band", "key").agg(pl.len().alias("size"), pl.col("new").any().alias("any_new"))
+    members = members.join(sizes.filter((pl.col("size") > 1) & pl.col("any_new")), on=["band", "key"])
+    keys = np.zeros(0, np.int64)
+    for part in members.partition_by("band", maintain_order=False):
+        keys = sorted_unique(np.concatenate([keys, _band_pair_keys(part, cfg)]))
+    return keys
+
+
+def bucket_pairs(members: pl.DataFrame, cfg: DedupConfig) -> pl.DataFrame:
+    """bucket_pair_keys() as a frame of (a, b) rows, sorted."""
+    keys = bucket_pair_keys(members, cfg)
+    a, b = split_pair_keys(keys)
+    return pl.DataFrame({"a": a, "b": b}, schema=PAIR_SCHEMA)
+
+
+def pair_key(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One int64 per row pair (rows < 2**31), ordered like (a, b)."""
+    return (np.asarray(a, dtype=np.int64) << 32) | np.asarray(b, dtype=np.int64)
+
+
+def split_pair_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    keys = np.asarray(keys, dtype=np.int64)
+    return keys >> 32, keys & 0xFFFFFFFF
+
+
+def sorted_unique(x: np.ndarray) -> np.ndarray:
+    """np.unique by sorting (numpy 2's hash-based np.unique is several times slower on millions of int64)."""
+    x = np.sort(x)
+    if len(x) > 1:
+        x = x[np.concatenate(([True], x[1:] != x[:-1]))]
+    return x
 
 
 def candidate_pairs(minhash: np.ndarray, is_new: np.ndarray, rank: np.ndarray, cfg: DedupConfig) -> np.ndarray:

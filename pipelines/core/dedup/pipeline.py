@@ -4,7 +4,8 @@ Out-of-core: the input stories and the previous index are LazyFrames (Parquet sc
 per-story columns (story_id, hashes, counts, dates, cluster columns) are held for the whole corpus. Texts are read
 one chunk at a time to compute signatures, which are written chunk by chunk (to a Parquet file when a `workdir` is
 given); LSH reads the MinHash column a few bands at a time; verification reads the shingle sets of candidate rows
-only. The updated index is returned as a LazyFrame, to be streamed to disk by the caller.
+only, a bounded batch of candidate pairs at a time (the candidates are held as one int64 key per pair; only the
+verified edges are kept). The updated index is returned as a LazyFrame, to be streamed to disk by the caller.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from typing import Iterator
 import numpy as np
 import polars as pl
 
-from .bucket import band_groups, band_keys, bucket_pairs, with_rank
+from .bucket import band_groups, band_keys, bucket_pair_keys, sorted_unique, split_pair_keys, with_rank
 from .cluster import UnionFind, choose_canonical
 from .config import DedupConfig, load_config
 from .signature import compute_signatures, empty_signatures, scheme_id
@@ -35,6 +36,9 @@ INDEX_SCHEMA = {**SIG_SCHEMA, "scheme": pl.String, **CLUSTER_SCHEMA}
 META = ["story_id", "published_date", "norm_hash", "n_words", "n_shingles", "furniture", "doc_furniture"]  # small, held for all
 DUPLICATE_COLUMNS = ["story_id", "duplicate_of", "relation", "similarity", "jaccard", "containment", "rule"]
 NEW_SIGNATURES_FILE = "new_signatures.parquet"
+# candidate pairs verified at once (dedup_stories(verify_batch=...)): the Python lists of classify() cost ~200 bytes
+# per pair, so a batch costs ~40 MB however many candidates the corpus has (50x BBC: 6.4 million)
+VERIFY_BATCH = 200_000
 
 
 class IndexSchemeError(ValueError):
@@ -109,7 +113,9 @@ class DedupResult:
     index: pl.LazyFrame          # story_signatures (lazy: stream it to disk); every story with signatures + cluster
     assignments: pl.DataFrame    # story_id, cluster_id, is_canonical (every story in the index)
     duplicates: pl.DataFrame     # one row per non-canonical story
-    candidates: pl.DataFrame = None  # LSH candidate pairs with their verified measures (relation null = rejected)
+    # LSH candidate pairs with their verified measures (relation null = rejected), sorted by row pair: only with
+    # dedup_stories(keep_candidates=True) (a diagnostic, bench/dedup_bench.py), else empty (there can be millions)
+    candidates: pl.DataFrame = None
     stats: dict = field(default_factory=dict)
     clusters: pl.DataFrame = None    # story_id + every cluster column, for every story in the index
     _parts: list = field(default_factory=list, repr=False)  # (_Table, story_id filter or None) making up the index
@@ -223,37 +229,48 @@ class _Universe:
         out[~is_old] = n_old_slices + (rows[~is_old] - self.n_old) // self.size
         return out
 
+    def measure_batches(self, a: np.ndarray, b: np.ndarray, batch: int = VERIFY_BATCH
+                        ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        """(positions i, |A & B|, |A|, |B|) for the row pairs (a[i], b[i]), at most `batch` pairs at a time: a block
+        nested loop over tiles of TILE_SLICES source slices, so at most two tiles of shingle sets are in memory and
+        each (tile, tile) group is read once, however the pairs are spread over the corpus. Within a group the
+        pairs keep their given order."""
+        a = np.asarray(a)
+        b = np.asarray(b)
+        if not len(a):
+            return
+        step = max(1, int(batch))
+        # (low tile, high tile) group of every pair, computed a batch at a time (few temporaries of len(a))
+        group = np.empty(len(a), np.int64)
+        for lo in range(0, len(a), 1 << 20):
+            ta = self.block_of(a[lo:lo + (1 << 20)]) // self.TILE_SLICES
+            tb = self.block_of(b[lo:lo + (1 << 20)]) // self.TILE_SLICES
+            group[lo:lo + len(ta)] = np.minimum(ta, tb) << 32 | np.maximum(ta, tb)
+        order = np.argsort(group, kind="stable")
+        group = group[order]
+        cuts = np.flatnonzero(group[1:] != group[:-1]) + 1
+        del group
+        for idx in np.split(order, cuts):
+            sa, sb = a[idx], b[idx]
+            st = self.store(np.concatenate([sa, sb]))
+            for lo in range(0, len(idx), step):
+                yield (idx[lo:lo + step],) + intersections(st, sa[lo:lo + step], sb[lo:lo + step])
+            del st
+
     def measure(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """|A & B|, |A|, |B| for row pairs: a block nested loop over tiles of TILE_SLICES source slices, so at most
-        two tiles of shingle sets are in memory and each (tile, tile) group is read once, however the candidate
-        pairs are spread over the corpus."""
-        a = np.asarray(a, dtype=np.int64)
-        b = np.asarray(b, dtype=np.int64)
+        """|A & B|, |A|, |B| for row pairs (all at once; see measure_batches)."""
         inter = np.zeros(len(a), np.int64)
         na = np.zeros(len(a), np.int64)
         nb = np.zeros(len(a), np.int64)
-        if not len(a):
-            return inter, na, nb
-        ta, tb = self.block_of(a) // self.TILE_SLICES, self.block_of(b) // self.TILE_SLICES
-        swap = ta > tb  # orient every pair (low tile, high tile); |A & B| is symmetric, |A| and |B| swap back
-        lo_rows, hi_rows = np.where(swap, b, a), np.where(swap, a, b)
-        lo_t, hi_t = np.minimum(ta, tb), np.maximum(ta, tb)
-        order = np.lexsort((hi_t, lo_t))
-        keys = lo_t[order] * (int(hi_t.max()) + 1) + hi_t[order]
-        cuts = np.flatnonzero(np.diff(keys)) + 1
-        for idx in np.split(order, cuts):
-            sa, sb = lo_rows[idx], hi_rows[idx]
-            st = self.store(np.concatenate([sa, sb]))
-            i, x, y = intersections(st, sa, sb)
-            inter[idx] = i
-            na[idx] = np.where(swap[idx], y, x)
-            nb[idx] = np.where(swap[idx], x, y)
+        for idx, i, x, y in self.measure_batches(a, b, max(1, len(a))):
+            inter[idx], na[idx], nb[idx] = i, x, y
         return inter, na, nb
 
 
 def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl.LazyFrame | None = None,
                   config: DedupConfig | None = None, *, retire_missing: bool = False,
-                  workdir: str | Path | None = None, doc_furniture: pl.DataFrame | None = None) -> DedupResult:
+                  workdir: str | Path | None = None, doc_furniture: pl.DataFrame | None = None,
+                  keep_candidates: bool = False, verify_batch: int = VERIFY_BATCH) -> DedupResult:
     """Cluster `stories` (story_id, text, published_date?, raw_start?, raw_end?, doc_id?) against the existing signature
     `index` (or None). Both may be LazyFrames (Parquet scans): they are read slice by slice (config.chunk_size).
 
@@ -266,7 +283,11 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
 
     retire_missing=True mirrors the input: index rows whose story is not in `stories` are dropped, and the clusters
     they belonged to are dissolved and re-clustered from their remaining members' stored signatures (a removed
-    story may have been the bridge between two groups), so the result still equals a full run over `stories`."""
+    story may have been the bridge between two groups), so the result still equals a full run over `stories`.
+
+    keep_candidates=True also returns every LSH candidate pair with its measures (DedupResult.candidates; memory
+    grows with the number of candidates, a diagnostic for benches); verify_batch: candidate pairs measured at once
+    (bounds memory; the result does not depend on it)."""
     cfg = config or load_config()
     scheme = scheme_id(cfg)
     size = max(1, cfg.chunk_size)
@@ -342,11 +363,11 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
     exact_edges = np.stack([ex["row"].to_numpy(), ex["rep"].to_numpy()], axis=1).astype(np.int64) \
         if ex.height else np.zeros((0, 2), np.int64)
 
-    # ---- 2. bucket (LSH) over the participants, a group of bands at a time
+    # ---- 2. bucket (LSH) over the participants, a group of bands at a time. Candidate pairs are kept as sorted
+    # unique int64 keys (bucket.pair_key: 8 bytes per pair), merged group by group
     part_rows = np.array(sorted(parts), dtype=np.int64)
-    cand = np.zeros((0, 2), np.int64)
+    cand = np.zeros(0, np.int64)
     if len(part_rows) and is_new[part_rows].any():
-        found = []
         for bands in band_groups(cfg):
             # per band a u64 key for every participant (read slice by slice); a sort keeps only the keys that
             # occur more than once (the key folds in the band number), so the bucket frame is tiny
@@ -369,31 +390,48 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
             band_no = (np.asarray(bands, dtype=np.int16)[pick % len(bands)] if len(pick)
                        else np.zeros(0, np.int16))
             members = pl.DataFrame({"row": rows_all[pick].astype(np.int64), "band": band_no, "key": keys_all[pick]})
-            del keys_all, rows_all
-            found.append(bucket_pairs(with_rank(members, rank, is_new), cfg))
-        p = pl.concat(found).unique().sort("a", "b")
-        cand = np.stack([p["a"].to_numpy(), p["b"].to_numpy()], axis=1).astype(np.int64).reshape(-1, 2)
+            del keys_all, rows_all, pick, band_no
+            keys = bucket_pair_keys(with_rank(members, rank, is_new), cfg)  # sorted, unique
+            del members
+            cand = sorted_unique(np.concatenate([cand, keys]))
+            del keys
+    n_candidates = len(cand)
     t["bucket"] = time.perf_counter()
 
-    # ---- 3. verify candidates on exact shingle sets (read for the candidate rows only)
-    lsh_edges = np.zeros((0, 2), np.int64)
+    # ---- 3. verify candidates on exact shingle sets (read for the candidate rows only), tile group by tile group
+    # and at most verify_batch pairs at a time: only the verified edges are kept, not a frame of every candidate
+    rdt = np.int32 if U.height < 2**31 else np.int64
+    ca, cb = (x.astype(rdt) for x in split_pair_keys(cand))
+    del cand
+    edge_parts: list[np.ndarray] = []  # positions (into ca, cb) of the verified pairs
     verified: dict = {}
-    candidates = pl.DataFrame(schema={"story_a": pl.String, "story_b": pl.String, "jaccard": pl.Float64,
-                                      "containment": pl.Float64, "ratio": pl.Float64, "relation": pl.String})
-    if len(cand):
-        inter, na, nb = uni.measure(cand[:, 0], cand[:, 1])
+    kept: list[pl.DataFrame] = []      # keep_candidates: positions, measures and relation per batch
+    for idx, inter, na, nb in uni.measure_batches(ca, cb, verify_batch):
+        a, b = ca[idx], cb[idx]
         jac, cont, ratio = measures(inter, na, nb)
-        rel = classify(norm_hash[cand[:, 0]] == norm_hash[cand[:, 1]], jac, cont, ratio, np.minimum(na, nb), cfg)
-        ok = np.array([r is not None for r in rel], bool)
-        lsh_edges = cand[ok]
+        rel = classify(norm_hash[a] == norm_hash[b], jac, cont, ratio, np.minimum(na, nb), cfg)
+        ok = np.fromiter((r is not None for r in rel), bool, len(rel))
+        edge_parts.append(idx[ok])
         for r in rel:
             if r is not None:
                 verified[r] = verified.get(r, 0) + 1
-        # story ids gathered as Arrow strings (no Python string per pair: there can be millions of candidates)
+        if keep_candidates:
+            kept.append(pl.DataFrame({"i": idx, "jaccard": jac, "containment": cont, "ratio": ratio,
+                                      "relation": pl.Series(rel, dtype=pl.String)}))
+    ok_pos = np.sort(np.concatenate(edge_parts)) if edge_parts else np.zeros(0, np.int64)
+    lsh_edges = np.stack([ca[ok_pos], cb[ok_pos]], axis=1).astype(np.int64).reshape(-1, 2)  # sorted by (a, b)
+    del edge_parts, ok_pos
+    candidates = pl.DataFrame(schema={"story_a": pl.String, "story_b": pl.String, "jaccard": pl.Float64,
+                                      "containment": pl.Float64, "ratio": pl.Float64, "relation": pl.String})
+    if kept:  # story ids gathered as Arrow strings (no Python string per pair)
+        c = pl.concat(kept).sort("i")
+        pos = c["i"].to_numpy()
         ids = U["story_id"]
-        candidates = pl.DataFrame({"story_a": ids.gather(cand[:, 0]), "story_b": ids.gather(cand[:, 1]),
-                                   "jaccard": jac, "containment": cont, "ratio": ratio,
-                                   "relation": pl.Series(rel, dtype=pl.String)}, schema=candidates.schema)
+        candidates = pl.DataFrame({"story_a": ids.gather(ca[pos]), "story_b": ids.gather(cb[pos]),
+                                   "jaccard": c["jaccard"], "containment": c["containment"], "ratio": c["ratio"],
+                                   "relation": c["relation"]}, schema=candidates.schema)
+        del c, kept, pos
+    del ca, cb
     t["verify"] = time.perf_counter()
 
     # ---- 4. cluster: union-find over tokens (a kept old cluster is one token: its canonical's row)
@@ -477,7 +515,7 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
     stats = {
         "n_input": int(input_ids.len()), "n_new": n_new, "n_reclustered": n_reused,
         "n_retired": n_retired, "n_index_before": int(old_meta.height), "n_index_after": int(clusters.height),
-        "n_lsh_participants": int(len(part_rows)), "n_candidates": int(len(cand)),
+        "n_lsh_participants": int(len(part_rows)), "n_candidates": int(n_candidates),
         "n_exact_edges": int(len(exact_edges)), "verified": verified,
         "n_clusters_multi": int(clusters.filter(~pl.col("is_canonical"))["cluster_id"].n_unique()),
         "n_duplicates": duplicates.height,
