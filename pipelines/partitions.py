@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import polars as pl
-from dagster import AssetSelection, DynamicPartitionsDefinition, define_asset_job
+from dagster import AssetSelection, DynamicPartitionsDefinition, HookContext, define_asset_job, success_hook
 
 from pipelines.core.cache import code_version as current_code_version
 from pipelines.core.ingest.batches import BatchPlan, list_inputs, plan_batches, reset
@@ -43,8 +43,17 @@ def batch_job(executor_def=None, name: str = BATCH_JOB_NAME):
                             description="One ingest batch (partition of `ingest_batch`): documents + clean for the batch's files.")
 
 
+@success_hook(name="release_memory")
+def release_memory_hook(context: HookContext) -> None:
+    """After each downstream step: hand the memory it freed back to the OS (pipelines.core.memory), so the next
+    step, in the same process, does not start from this one's high-water mark."""
+    from pipelines.core.memory import release_memory
+
+    release_memory()
+
+
 def downstream_job(executor_def=None, name: str = DOWNSTREAM_JOB_NAME):
-    return define_asset_job(name, selection=DOWNSTREAM_ASSETS, executor_def=executor_def,
+    return define_asset_job(name, selection=DOWNSTREAM_ASSETS, executor_def=executor_def, hooks={release_memory_hook},
                             description="Everything after the batches (dedup, extract, link, quarantine, warehouse, report), "
                             "over every live ingest batch. Run it after the batch runs.")
 
