@@ -124,23 +124,110 @@ def measured_run(corpus: Path, wh: Path, profile: str | None = None, gc_freeze: 
     return data
 
 
-def add_new_documents(corpus: Path, workdir: Path, n: int = 10) -> list[Path]:
-    """The first n synthetic documents of copy 1 of bench/enlarge.py (as bench/run_pipeline.py adds them)."""
+def add_new_documents(corpus: Path, workdir: Path, n: int = 10, copy: int = 1, folder: str = "new-batch") -> list[Path]:
+    """The first n synthetic documents of copy `copy` of bench/enlarge.py (copy 1 = as bench/run_pipeline.py adds
+    them), in corpus/`folder`. The folder is filled beside the corpus and renamed into it in one step, so a watcher
+    polling the corpus never sees part of it."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from enlarge import enlarge
 
     extra = workdir / "extra-src"
     shutil.rmtree(extra, ignore_errors=True)
-    enlarge(BBC, extra, 2)
-    new_dir = corpus / "new-batch"
-    new_dir.mkdir(exist_ok=True)
+    enlarge(BBC, extra, copy + 1)
+    staging = workdir / f"staging-{folder}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    new_dir = corpus / folder
     out = []
-    for i, p in enumerate(sorted((extra / "synth-001").rglob("*.txt"))[:n]):
-        dest = new_dir / f"{i:02d}-{p.parent.name}-{p.name}"
+    for i, p in enumerate(sorted((extra / f"synth-{copy:03d}").rglob("*.txt"))[:n]):
+        dest = staging / f"{i:02d}-{p.parent.name}-{p.name}"
         shutil.copyfile(p, dest)
-        out.append(dest)
+        out.append(new_dir / dest.name)
+    if new_dir.exists():  # an earlier run of this bench in the same workdir
+        shutil.rmtree(new_dir)
+    os.rename(staging, new_dir)
     shutil.rmtree(extra, ignore_errors=True)
     return out
+
+
+# ---------------------------------------------------------------------------------------------- watch mode
+def _watch_records(log: Path) -> list[dict]:
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+
+
+def _wait_for(log: Path, proc, pred, timeout: float = 900.0) -> dict:
+    """The first record of the watcher's JSON log, after those already seen, that satisfies pred."""
+    seen = len(_watch_records(log))
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        recs = _watch_records(log)
+        for r in recs[seen:]:
+            if pred(r):
+                return r
+        seen_now = len(recs)
+        if proc.poll() is not None:
+            raise RuntimeError(f"watcher exited ({proc.returncode}):\n{proc.stderr.read()[-3000:] if proc.stderr else ''}")
+        seen = seen_now
+        time.sleep(0.05)
+    raise TimeoutError(f"no matching watch record within {timeout} s")
+
+
+def watch_measurements(work: Path, repeat: int, log) -> dict:
+    """`newsevents watch` (one long-lived process) on a fresh warehouse: its first update is the full run of the
+    BBC corpus; then `repeat` times 10 new documents (copies 1..repeat of the enlargement, one folder each, moved
+    into the corpus in one rename) and the update that picks them up. Between additions the watcher must report an
+    idle (skipped) cycle. The watcher's peak RSS is sampled every 0.1 s (psutil)."""
+    import psutil
+
+    corpus, wh, wlog = work / "corpus-watch", work / "wh-watch", work / "watch.jsonl"
+    for d in (corpus, wh):
+        shutil.rmtree(d, ignore_errors=True)
+    wlog.unlink(missing_ok=True)
+    shutil.copytree(BBC, corpus)
+    cmd = [PY, "-m", "pipelines.cli", "watch", "--input", str(corpus), "--warehouse", str(wh), "--interval", "0.2",
+           "--log-json", str(wlog), "--quiet"]
+    load0 = _load()
+    proc = subprocess.Popen(cmd, cwd=CODE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak = {"rss": 0.0}
+    stop = False
+
+    def sample() -> None:
+        ps = psutil.Process(proc.pid)
+        while not stop:
+            try:
+                rss = ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(recursive=True))
+            except psutil.Error:
+                break
+            peak["rss"] = max(peak["rss"], rss / 2**20)
+            time.sleep(0.1)
+
+    import threading
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        warm = _wait_for(wlog, proc, lambda r: r["event"] == "warm_up")
+        full = _wait_for(wlog, proc, lambda r: r["event"] == "update")
+        log(f"watch: warm-up {warm['seconds']} s, full run {full['seconds']} s")
+        idle = _wait_for(wlog, proc, lambda r: r["event"] == "update" and r["skipped"])
+        adds = []
+        for k in range(1, repeat + 1):
+            add_new_documents(corpus, work, copy=k, folder=f"new-batch-{k}")
+            adds.append(_wait_for(wlog, proc, lambda r: r["event"] == "update" and not r["skipped"]))
+            log(f"watch: +10 docs ({k}) {adds[-1]['seconds']} s {adds[-1]['steps']}")
+            _wait_for(wlog, proc, lambda r: r["event"] == "update" and r["skipped"])
+        proc.send_signal(15)
+        proc.wait(timeout=120)
+    finally:
+        stop = True
+        if proc.poll() is None:
+            proc.kill()
+    return {"warm_up": warm, "full": full, "idle": idle, "adds": adds, "returncode": proc.returncode,
+            "peak_rss_mib": round(peak["rss"], 1), "load_before": load0, "load_after": _load(),
+            "corpus": str(corpus), "warehouse": str(wh),
+            "docs": sum(1 for p in corpus.rglob("*.txt") if not p.name.upper().startswith("README"))}
 
 
 def bytecode_state() -> str:
@@ -209,6 +296,37 @@ def render(res: dict) -> str:
     if ex:
         L += ["", f"extract in the +10 run: {ex.get('stories_extracted')} stories extracted, "
               f"{ex.get('stories_reused_from_cache')} reused from the cache."]
+    w = res.get("watch")
+    if w:
+        fs = w["full"]["seconds"]
+        L += ["", "## `newsevents watch`: one long-lived process", "",
+              "The watcher (pipelines/watch.py) loads the code, the spaCy model and the extractor's tables once "
+              f"(warm-up {w['warm_up']['seconds']} s), then runs one update per cycle exactly as `newsevents run` "
+              "does (same Definitions, jobs, run lock and tables). Seconds = one update: plan → batch run(s) → "
+              "downstream run, in the watcher's process. Cycle 0 on an empty warehouse is the full run; each "
+              "+10 update follows an idle cycle. "
+              f"Peak RSS of the watcher (every 0.1 s): {w['peak_rss_mib']} MiB; load {w['load_before']} → {w['load_after']}.", "",
+              "| update | seconds | % of the watcher's full run | % of the cold full run (wall) | RSS after, MiB |",
+              "|---|---|---|---|---|",
+              f"| full run, {res['docs_full']:,} docs (cycle 0) | {fs} | 100.0 % | "
+              f"{100 * fs / full['wall_seconds']:.1f} % | {w['full']['rss_mib']} |",
+              f"| idle cycle, unchanged input | {w['idle']['seconds']} | {100 * w['idle']['seconds'] / fs:.2f} % | "
+              f"{100 * w['idle']['seconds'] / full['wall_seconds']:.2f} % | {w['idle']['rss_mib']} |"]
+        for i, r in enumerate(w["adds"], 1):
+            L.append(f"| +10 new docs ({i}) | {r['seconds']} | {100 * r['seconds'] / fs:.1f} % | "
+                     f"{100 * r['seconds'] / full['wall_seconds']:.1f} % | {r['rss_mib']} |")
+        med = statistics.median(r["seconds"] for r in w["adds"])
+        L.append(f"| **+10 new docs, median of {len(w['adds'])}** | **{med:.3f}** | **{100 * med / fs:.1f} %** | "
+                 f"**{100 * med / full['wall_seconds']:.1f} %** | |")
+        L += ["", "Per step in the watcher (seconds):", "", "| update | " + " | ".join(STEP_ORDER) + " |",
+              "|---|" + "---|" * len(STEP_ORDER), _steps_row("full run (cycle 0)", w["full"])]
+        for i, r in enumerate(w["adds"], 1):
+            L.append(_steps_row(f"+10 docs ({i})", r))
+        if res.get("watch_compare"):
+            L += ["", f"Watcher's warehouse after the additions vs a full rebuild of the same {w['docs']:,} documents "
+                  "(`newsevents run` into a fresh warehouse), EXCEPT ALL both ways: "
+                  + ", ".join(f"{t} {'equal' if c['equal'] else 'DIFFERENT'} ({c.get('rows_a', '')} rows)"
+                              for t, c in res["watch_compare"].items()) + "."]
     if res.get("compare"):
         L += ["", "## Incremental warehouse vs full rebuild (EXCEPT ALL both ways, documents.ingested_at left out)", "",
               "| table | equal | rows incremental | rows rebuild | only in incremental | only in rebuild |", "|---|---|---|---|---|---|"]
@@ -229,6 +347,8 @@ def main() -> None:
                     help="emulate the proposed CLI change (gc.freeze() after the Definitions and before exit); "
                     "the +10 run is then measured both ways")
     ap.add_argument("--code-root", default=None, help="measure the `pipelines` of this checkout (default: this one)")
+    ap.add_argument("--watch", action="store_true", help="also measure `newsevents watch`: its full run, then "
+                    "--repeat additions of 10 new documents, and compare its warehouse with a full rebuild")
     ap.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     a = ap.parse_args()
     global CODE
@@ -280,6 +400,16 @@ def main() -> None:
         res = {"code_root": str(CODE), "started": started, "argv": sys.argv[1:], "code": code_label(), "bytecode": bytecode_state(),
                "docs_full": docs_full, "full": full, "incremental": incs, "incremental_gc_freeze": incs_freeze,
                "rerun": rerun}
+        if a.watch:
+            log("newsevents watch ...")
+            res["watch"] = watch_measurements(work, a.repeat, log)
+            wh3 = work / "wh-watch-rebuild"
+            shutil.rmtree(wh3, ignore_errors=True)
+            log("full rebuild of the watcher's input ...")
+            measured_run(Path(res["watch"]["corpus"]), wh3)
+            from pipelines.core.publish.compare import compare_warehouses
+
+            res["watch_compare"] = compare_warehouses(Path(res["watch"]["warehouse"]), wh3)
         if not a.no_rebuild:
             wh2 = work / "wh-rebuild"
             shutil.rmtree(wh2, ignore_errors=True)
