@@ -1,7 +1,7 @@
 """Incremental-run benchmark (issue 7): full BBC run vs the same warehouse after adding 10 new documents.
 
     python bench/incremental_bench.py [--repeat 3] [--workdir DIR] [--out bench/results/incremental_bench.md]
-                                      [--no-rebuild] [--profile FILE.prof]
+                                      [--no-rebuild] [--profile FILE.prof] [--watch]
 
 1. the BBC corpus (2,225 docs) is copied to WORKDIR/corpus and run once into a fresh warehouse (the full run);
 2. the warehouse is snapshotted; 10 new documents (the first 10 synthetic documents of copy 1 of bench/enlarge.py's
@@ -13,7 +13,8 @@
    with the incremental warehouse (pipelines.core.publish.compare.compare_warehouses, documents.ingested_at left out).
 
 Every run is a fresh process that does what `newsevents run` does (pipelines.partitions.run_in_process on an
-ephemeral Dagster instance: plan ingest batches, a run per new batch, then the downstream run). Reported per run:
+ephemeral Dagster instance: plan ingest batches, a run per new batch, then the downstream run; gc.freeze() as the
+console script does). Reported per run:
 wall (process start -> exit, measured by the parent), imports (process start -> Definitions built), job
 (execute_in_process), per-step seconds (STEP_START -> STEP_SUCCESS from the run's events), CPU-s, the 1-minute load
 average before -> after. The machine is shared (2 cores): compare runs only at similar load.
@@ -21,6 +22,11 @@ average before -> after. The machine is shared (2 cores): compare runs only at s
 Python byte-code: this environment may set PYTHONDONTWRITEBYTECODE=1, in which case nothing is ever cached in
 __pycache__ and every process recompiles all imported modules from source (seconds of wall). The table states
 whether the .pyc files were present. `--profile FILE` additionally writes a cProfile of one incremental run.
+
+6. with --watch: the same measurement inside `newsevents watch` (one long-lived process, pipelines/watch.py): on a
+   fresh warehouse its first update is the full run, then --repeat times 10 new documents (copies 1..repeat of the
+   enlargement, one folder each, renamed into the corpus in one step) and the update that picks them up; the
+   watcher's warehouse is then compared with a full rebuild of its input.
 """
 from __future__ import annotations
 
@@ -45,8 +51,8 @@ STEP_ORDER = ["documents", "clean", "dedup", "extract", "link", "quarantine", "r
 # ---------------------------------------------------------------------------------------------- worker
 def worker(input_dir: str, warehouse: str, out_json: str, t_spawn: float, profile: str | None,
            gc_freeze: bool = False) -> None:
-    """What `newsevents run` does, in this process, timed; result as JSON. gc_freeze: emulate the proposed CLI
-    change (gc.freeze() once the Definitions are built and again before exit)."""
+    """What `newsevents run` does, in this process, timed; result as JSON. gc_freeze: as the console script does
+    (gc.freeze() once the Definitions are built and again before exit; pipelines/cli.py)."""
     import gc
     import resource
 
@@ -101,7 +107,7 @@ def _load() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def measured_run(corpus: Path, wh: Path, profile: str | None = None, gc_freeze: bool = False) -> dict:
+def measured_run(corpus: Path, wh: Path, profile: str | None = None, gc_freeze: bool = True) -> dict:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
         out = fh.name
     load0 = _load()
@@ -276,11 +282,6 @@ def render(res: dict) -> str:
                 f"**{100 * m['job_seconds'] / full['job_seconds']:.1f} %** | |")
 
     L.append(median_row("+10 new docs", incs))
-    fz = res.get("incremental_gc_freeze") or []
-    for i, r in enumerate(fz, 1):
-        L.append(row(f"+10 new docs, gc.freeze() emulating the proposed CLI change, repeat {i}", r))
-    if fz:
-        L.append(median_row("+10 new docs with gc.freeze()", fz))
     if res.get("rerun"):
         L.append(row("re-run, unchanged input", res["rerun"]))
     if res.get("rebuild"):
@@ -343,13 +344,11 @@ def main() -> None:
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "incremental_bench.md"))
     ap.add_argument("--no-rebuild", action="store_true", help="skip the full rebuild + table comparison")
     ap.add_argument("--profile", default=None, help="write a cProfile of the first incremental run here")
-    ap.add_argument("--gc-freeze", action="store_true",
-                    help="emulate the proposed CLI change (gc.freeze() after the Definitions and before exit); "
-                    "the +10 run is then measured both ways")
     ap.add_argument("--code-root", default=None, help="measure the `pipelines` of this checkout (default: this one)")
     ap.add_argument("--watch", action="store_true", help="also measure `newsevents watch`: its full run, then "
                     "--repeat additions of 10 new documents, and compare its warehouse with a full rebuild")
     ap.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
+    ap.add_argument("--gc-freeze", dest="gc_freeze_worker", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
     global CODE
     if a.code_root:
@@ -358,7 +357,7 @@ def main() -> None:
     if str(CODE) not in sys.path[:1]:  # measure this checkout's code (or --code-root's)
         sys.path.insert(0, str(CODE))
     if a.worker:
-        return worker(a.worker[0], a.worker[1], a.worker[2], float(a.worker[3]), a.profile, a.gc_freeze)
+        return worker(a.worker[0], a.worker[1], a.worker[2], float(a.worker[3]), a.profile, a.gc_freeze_worker)
     if not BBC.is_dir():
         sys.exit(f"BBC corpus not found at {BBC}")
     started = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
@@ -388,17 +387,10 @@ def main() -> None:
             log(f"+10 docs, repeat {i + 1} ...")
             incs.append(measured_run(corpus, wh, profile=a.profile if i == 0 else None))
             log(f"+10 docs: {incs[-1]['wall_seconds']} s wall, {incs[-1]['job_seconds']} s job {incs[-1]['steps']}")
-        incs_freeze = []
-        for i in range(a.repeat if a.gc_freeze else 0):
-            shutil.rmtree(wh, ignore_errors=True)
-            shutil.copytree(snap, wh, symlinks=True)
-            log(f"+10 docs with gc.freeze (proposed CLI change), repeat {i + 1} ...")
-            incs_freeze.append(measured_run(corpus, wh, gc_freeze=True))
-            log(f"+10 docs: {incs_freeze[-1]['wall_seconds']} s wall, {incs_freeze[-1]['job_seconds']} s job")
         log("re-run, unchanged input ...")
         rerun = measured_run(corpus, wh)
         res = {"code_root": str(CODE), "started": started, "argv": sys.argv[1:], "code": code_label(), "bytecode": bytecode_state(),
-               "docs_full": docs_full, "full": full, "incremental": incs, "incremental_gc_freeze": incs_freeze,
+               "docs_full": docs_full, "full": full, "incremental": incs,
                "rerun": rerun}
         if a.watch:
             log("newsevents watch ...")
