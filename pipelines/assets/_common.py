@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import polars as pl
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue, Output
@@ -121,7 +121,7 @@ def _lazy_slices(lf: pl.LazyFrame, size: int) -> Iterator[pl.DataFrame]:
         yield lf.slice(off, size).collect()
 
 
-def validated_lazy(lf: pl.LazyFrame, model: Any, asset_key: str, *, warehouse: Warehouse,
+def validated_lazy(lf: pl.LazyFrame | Callable[[], pl.LazyFrame], model: Any, asset_key: str, *, warehouse: Warehouse,
                    key_column: str | None = None, started: float | None = None, output_name: str | None = None,
                    extra_metadata: dict[str, Any] | None = None, chunk_size: int = 4096,
                    chunks: Iterable[pl.DataFrame] | None = None, extra_errors: Iterable[str] = ()) -> Validated:
@@ -132,7 +132,11 @@ def validated_lazy(lf: pl.LazyFrame, model: Any, asset_key: str, *, warehouse: W
     As in validated(): failing rows go to quarantine under `asset_key`, the blocking check is WARN with a failure
     sample when rows were quarantined and ERROR on a structural failure (then the unvalidated `lf` is staged but
     blocked). Checks that compare rows see one chunk at a time; uniqueness of key_column is checked across chunks
-    here, other frame-wide rules must be checked by the caller and passed as `extra_errors` (structural)."""
+    here, other frame-wide rules must be checked by the caller and passed as `extra_errors` (structural).
+    `lf` may be a function returning the frame, called once the chunks are consumed (e.g. chunks that write the
+    file `lf` scans)."""
+    if callable(lf) and chunks is None:
+        lf = lf()
     parts = chunks if chunks is not None else _lazy_slices(lf, chunk_size)
     quarantine, cases, structural = [], [], list(extra_errors)
     keys: list[pl.Series] = []
@@ -163,6 +167,8 @@ def validated_lazy(lf: pl.LazyFrame, model: Any, asset_key: str, *, warehouse: W
             failure_cases = pl.concat(cases, how="diagonal_relaxed")
         except pl.exceptions.PolarsError:
             failure_cases = cases[0]
+    if callable(lf):
+        lf = lf()
     if structural:
         valid = None
     elif q.height and key_column:

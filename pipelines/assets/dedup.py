@@ -121,12 +121,12 @@ def dedup(context: AssetExecutionContext, warehouse: Warehouse, clean_stories: p
         "lsh_candidates": st["n_candidates"],
         "seconds_by_stage": MetadataValue.json(st["seconds"]),
     }
-    # the new index is written chunk by chunk (row groups of chunk_size) to the work folder and handed on as a
-    # lazy scan of that file: validation reads it slice by slice, the IO manager streams it to the stage file
-    index = pl.scan_parquet(res.write_index(workdir / INDEX_WORK_FILE, size))
-    sig = validated_lazy(index, _SignatureChunkModel, "story_signatures", warehouse=warehouse,
-                         key_column="story_id", started=started, output_name="story_signatures",
-                         extra_metadata=common, chunk_size=size, extra_errors=index_errors)
+    # the new index is validated chunk by chunk while it is written (row groups of chunk_size) to the work folder,
+    # then handed on as a lazy scan of that file, which the IO manager streams to the stage file
+    index_path = workdir / INDEX_WORK_FILE
+    sig = validated_lazy(lambda: pl.scan_parquet(index_path), _SignatureChunkModel, "story_signatures",
+                         warehouse=warehouse, key_column="story_id", started=started, output_name="story_signatures",
+                         extra_metadata=common, chunks=res.writing_index(index_path, size), extra_errors=index_errors)
     sto = validated_lazy(stories, Stories, "stories", warehouse=warehouse, key_column="story_id", started=started,
                          output_name="stories", chunks=story_chunks(),
                          extra_metadata={"canonical_stories": int(assignments["is_canonical"].sum() or 0),
