@@ -17,6 +17,9 @@ def build_duckdb(path: Path, tables: dict[str, pl.DataFrame | Path], *, comments
         path.unlink()
     con = duckdb.connect(str(path))
     try:
+        # one transaction: ~200 statements (tables, views, COMMENT ON) committed once, not each on its own
+        # (measured on BBC: 0.21 s instead of 0.30 s)
+        con.execute("BEGIN TRANSACTION")
         for name, df in tables.items():
             if not name.isidentifier():
                 raise ValueError(f"refusing table name {name!r}")
@@ -31,6 +34,7 @@ def build_duckdb(path: Path, tables: dict[str, pl.DataFrame | Path], *, comments
             con.execute(stmt)
         for stmt in comments:
             con.execute(stmt)
+        con.execute("COMMIT")
         con.execute("CHECKPOINT")
     finally:
         con.close()
