@@ -29,6 +29,8 @@ class _Progress(logging.Handler):
         self.stream = stream
         self.t0 = time.perf_counter()
         self.failures: list[tuple[str, str]] = []
+        self.step_seconds: dict[str, float] = {}  # step -> seconds, summed over the runs of one update
+        self._started: dict[str, float] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None) or {}
@@ -41,8 +43,11 @@ class _Progress(logging.Handler):
         kind = event.event_type_value
         elapsed = f"{time.perf_counter() - self.t0:7.1f}s"
         if kind == "STEP_START":
+            self._started[step] = time.perf_counter()
             self._line(f"{elapsed}  ▶ {step}")
         elif kind == "STEP_SUCCESS":
+            took = time.perf_counter() - self._started.pop(step, time.perf_counter())
+            self.step_seconds[step] = round(self.step_seconds.get(step, 0.0) + took, 3)
             self._line(f"{elapsed}  ✓ {step}")
         elif kind == "STEP_FAILURE":
             err = event.event_specific_data.error
@@ -95,21 +100,21 @@ def _summary(warehouse_root: Path) -> str:
     return f"warehouse: {db}\n  " + "  ".join(parts) + q
 
 
-def run(input_dir: str | None, warehouse_dir: str | None, quiet: bool = False, batch_files: int | None = None,
-        batch_bytes: int | None = None) -> int:
-    from dagster import DagsterInstance, logger
+def _prepare(input_dir: str | None, warehouse_dir: str | None, quiet: bool, batch_files: int | None,
+             batch_bytes: int | None):
+    """(input path, warehouse root, progress handler, Definitions, run config) shared by `run` and `watch`;
+    None when the input folder does not exist (message printed)."""
+    from dagster import logger
 
     from pipelines.definitions import build_definitions
-    from pipelines.partitions import run_in_process
     from pipelines.resources import InputFolder, Warehouse
 
     input_folder = InputFolder(path=input_dir, batch_max_files=batch_files, batch_max_bytes=batch_bytes)
     input_path = input_folder.resolved_path()
     if not input_path.is_dir():
         print(f"newsevents: input folder {input_path} does not exist or is not a folder", file=sys.stderr)
-        return 2
-    warehouse = Warehouse(path=warehouse_dir)
-    root = warehouse.root
+        return None
+    root = Warehouse(path=warehouse_dir).root
     print(f"newsevents: {input_path} -> {root}", file=sys.stderr)
     progress = _Progress(stream=open(os.devnull, "w") if quiet else sys.stderr)
 
@@ -121,41 +126,84 @@ def run(input_dir: str | None, warehouse_dir: str | None, quiet: bool = False, b
 
     defs = build_definitions(str(input_path), str(root), loggers={"progress": progress_logger},
                              batch_max_files=batch_files, batch_max_bytes=batch_bytes)
-    run_config = {"loggers": {"progress": {}}}
+    return input_path, root, progress, defs, {"loggers": {"progress": {}}}
+
+
+def _instance(tmp: str):
+    """$DAGSTER_HOME's instance when set (runs then show in the Dagster UI), else an ephemeral one in `tmp`."""
+    from dagster import DagsterInstance
+
+    home = os.environ.get("DAGSTER_HOME")
+    return DagsterInstance.from_config(home) if home else DagsterInstance.ephemeral(tempdir=tmp)
+
+
+def _update(defs, instance, run_config, progress: _Progress, **kw):
+    """One update (plan, batch runs, downstream run) with progress lines."""
+    from pipelines.partitions import run_in_process
+
+    def on_plan(prepared):
+        p = prepared.plan
+        progress._line(f"{time.perf_counter() - progress.t0:7.1f}s  ingest batches: {p.summary()} "
+                       f"({len(p.live)} live, planned in {prepared.seconds:.1f}s)")
+
+    def on_batch(batch, p):
+        progress._line(f"{time.perf_counter() - progress.t0:7.1f}s  ── batch {batch}: {len(p.members(batch))} file(s), "
+                       f"{p.reasons.get(batch, '')}")
+
+    return run_in_process(defs, instance, run_config=run_config, on_plan=on_plan, on_batch=on_batch, **kw)
+
+
+def _report_failure(update, progress: _Progress) -> None:
+    result = update.runs[-1][1]
+    failed = progress.failures or [(s.step_key, "failed") for s in result.get_step_failure_events()] or _run_errors(result)
+    if update.failed != "downstream":
+        print(f"newsevents: ingest {update.failed} failed; later batches and the downstream stages were not run "
+              "(the published warehouse is unchanged; the next run retries the batch)", file=sys.stderr)
+    for step, msg in failed:
+        print(f"newsevents: stage '{step}' failed: {msg.strip().splitlines()[-1] if msg.strip() else msg}", file=sys.stderr)
+    if not failed:
+        print("newsevents: the run did not succeed (a blocking check failed; see messages above)", file=sys.stderr)
+
+
+def run(input_dir: str | None, warehouse_dir: str | None, quiet: bool = False, batch_files: int | None = None,
+        batch_bytes: int | None = None) -> int:
+    prepared = _prepare(input_dir, warehouse_dir, quiet, batch_files, batch_bytes)
+    if prepared is None:
+        return 2
+    _, root, progress, defs, run_config = prepared
     if _STANDALONE:
         # the ~500k objects of the imported libraries live until exit: keep them out of the cyclic GC's scans
         # (only in the console script, which exits right after the run; never inside a caller's process)
         gc.freeze()
-    home = os.environ.get("DAGSTER_HOME")
     with tempfile.TemporaryDirectory(prefix="newsevents-dagster-") as tmp:
-        instance = DagsterInstance.from_config(home) if home else DagsterInstance.ephemeral(tempdir=tmp)
-
-        def on_plan(prepared):
-            p = prepared.plan
-            progress._line(f"{time.perf_counter() - progress.t0:7.1f}s  ingest batches: {p.summary()} "
-                           f"({len(p.live)} live, planned in {prepared.seconds:.1f}s)")
-
-        def on_batch(batch, p):
-            progress._line(f"{time.perf_counter() - progress.t0:7.1f}s  ── batch {batch}: {len(p.members(batch))} file(s), "
-                           f"{p.reasons.get(batch, '')}")
-
         try:
-            update = run_in_process(defs, instance, run_config=run_config, on_plan=on_plan, on_batch=on_batch)
+            update = _update(defs, _instance(tmp), run_config, progress)
         except TimeoutError:  # the run lock: the message is already on stderr
             return 1
     if not update.success:
-        result = update.runs[-1][1]
-        failed = progress.failures or [(s.step_key, "failed") for s in result.get_step_failure_events()] or _run_errors(result)
-        if update.failed != "downstream":
-            print(f"newsevents: ingest {update.failed} failed; later batches and the downstream stages were not run "
-                  "(the published warehouse is unchanged; the next run retries the batch)", file=sys.stderr)
-        for step, msg in failed:
-            print(f"newsevents: stage '{step}' failed: {msg.strip().splitlines()[-1] if msg.strip() else msg}", file=sys.stderr)
-        if not failed:
-            print("newsevents: the run did not succeed (a blocking check failed; see messages above)", file=sys.stderr)
+        _report_failure(update, progress)
         return 1
     print(_summary(root))
     return 0
+
+
+def watch(input_dir: str | None, warehouse_dir: str | None, *, interval: float = 60.0, cycles: int | None = None,
+          quiet: bool = False, log_json: str | None = None, batch_files: int | None = None,
+          batch_bytes: int | None = None) -> int:
+    """Keep the warehouse up to date with the input folder: an update every `interval` seconds in this one process
+    (see pipelines/watch.py for what stays loaded between updates and when an update is skipped)."""
+    from pipelines.watch import Watcher
+
+    prepared = _prepare(input_dir, warehouse_dir, quiet, batch_files, batch_bytes)
+    if prepared is None:
+        return 2
+    input_path, root, progress, defs, run_config = prepared
+    with tempfile.TemporaryDirectory(prefix="newsevents-dagster-") as tmp:
+        watcher = Watcher(defs, _instance(tmp), lambda **kw: _update(defs, watcher.instance, run_config, progress, **kw),
+                          progress=progress, log_json=log_json)
+        code = watcher.loop(interval=interval, cycles=cycles, on_failure=lambda u: _report_failure(u, progress),
+                            on_success=lambda u: print(_summary(root), flush=True))
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -169,11 +217,25 @@ def main(argv: list[str] | None = None) -> int:
                        help="at most N new files per ingest batch (default: rules/ingest.yaml, 1000)")
     p_run.add_argument("--batch-bytes", type=int, default=None, metavar="N",
                        help="at most N bytes of new files per ingest batch (default: rules/ingest.yaml, 64 MiB)")
+    p_watch = sub.add_parser("watch", help="keep the warehouse up to date with the input folder (one long-lived "
+                             "process: an update every --interval seconds, skipped when nothing changed)")
+    for a in p_run._actions[1:]:  # the same options as `run` (all but -h)
+        p_watch._add_action(a)
+    p_watch.add_argument("--interval", type=float, default=60.0, metavar="SECONDS",
+                         help="seconds between the end of one update and the next look at the input (default 60)")
+    p_watch.add_argument("--cycles", type=int, default=None, metavar="N", help="stop after N updates (default: never)")
+    p_watch.add_argument("--log-json", default=None, metavar="FILE",
+                         help="append one JSON line per update (seconds, steps, batches, skipped) to FILE")
     args = parser.parse_args(argv)
-    if args.command == "run":
+    if args.command in ("run", "watch"):
         for opt in ("batch_files", "batch_bytes"):
             if getattr(args, opt) is not None and getattr(args, opt) < 1:
                 parser.error(f"--{opt.replace('_', '-')} must be >= 1")
+        if args.command == "watch":
+            if args.interval < 0 or (args.cycles is not None and args.cycles < 1):
+                parser.error("--interval must be >= 0 and --cycles >= 1")
+            return watch(args.input, args.warehouse, interval=args.interval, cycles=args.cycles, quiet=args.quiet,
+                         log_json=args.log_json, batch_files=args.batch_files, batch_bytes=args.batch_bytes)
         return run(args.input, args.warehouse, quiet=args.quiet, batch_files=args.batch_files, batch_bytes=args.batch_bytes)
     return 2
 

@@ -15,13 +15,15 @@ Layout: an unpartitioned asset is `_stage/<asset>.parquet`; an asset partitioned
 
 Memory: an asset parameter annotated `pl.LazyFrame` receives a lazy scan (nothing is read until the asset collects a
 slice or streams it), one annotated `pl.DataFrame` (or not annotated) the whole frame. An asset may return a
-`pl.LazyFrame`: it is streamed to the stage file (polars' streaming sink), never collected whole.
+`pl.LazyFrame`: it is streamed to the stage file (polars' streaming sink), never collected whole; or a
+`StagedFile` (pipelines/core/atomic.py), a Parquet file it already wrote, which is moved into place as it is.
 """
 from __future__ import annotations
 
 import polars as pl
 from dagster import ConfigurableIOManager, InputContext, OutputContext
 
+from pipelines.core.atomic import StagedFile
 from pipelines.resources import Warehouse
 
 
@@ -52,7 +54,7 @@ class StageIOManager(ConfigurableIOManager):
     def handle_output(self, context: OutputContext, obj: pl.DataFrame | pl.LazyFrame | None) -> None:
         if obj is None:
             return
-        if not isinstance(obj, (pl.DataFrame, pl.LazyFrame)):
+        if not isinstance(obj, (pl.DataFrame, pl.LazyFrame, StagedFile)):
             raise TypeError(f"asset {context.asset_key.to_user_string()} returned {type(obj).__name__}; assets hand polars DataFrames/LazyFrames to each other")
         batch = context.asset_partition_key if context.has_asset_partitions else None
         self.warehouse.write_stage(self._name(context), obj, batch=batch)

@@ -134,6 +134,7 @@ class UpdateResult:
     prepared: Prepared | None
     runs: list[tuple[str, Any]]  # (label, ExecutionResult) in execution order
     failed: str | None = None  # label of the run that failed ('batch <key>' or 'downstream')
+    skipped: bool = False  # skip_unchanged and the plan had nothing to do: no run at all
 
     @property
     def success(self) -> bool:
@@ -141,13 +142,17 @@ class UpdateResult:
 
 
 def run_update(execute, warehouse: Warehouse, input_folder: InputFolder, instance, *, on_plan=None, on_batch=None,
-               hold_lock: bool = True) -> UpdateResult:
+               hold_lock: bool = True, skip_unchanged: bool = False) -> UpdateResult:
     """Plan, then `execute(BATCH_JOB_NAME, batch)` for every new/dirty batch (stops at the first failure: the
     downstream run never reads a half-updated set of batches), then `execute(DOWNSTREAM_JOB_NAME, None)`.
 
     `execute(job_name, partition_key)` returns a Dagster result with `.success`. hold_lock: keep the warehouse's run
     lock for the whole update (in-process runs re-enter it); executors whose steps run in other processes take
-    the lock per step, so then only the plan is done under the lock."""
+    the lock per step, so then only the plan is done under the lock.
+
+    skip_unchanged: when the plan has no batch to run or retire, run nothing (not even the downstream job). Only for
+    a caller that knows the downstream run already succeeded on this very set of batches, with this code (e.g. the
+    previous cycle of `newsevents watch`); a fresh `newsevents run` always runs downstream."""
     runs: list[tuple[str, Any]] = []
     lock = warehouse.holding_run_lock()
     lock.__enter__()
@@ -155,6 +160,8 @@ def run_update(execute, warehouse: Warehouse, input_folder: InputFolder, instanc
         prepared = plan_and_apply(warehouse, input_folder, instance)
         if on_plan:
             on_plan(prepared)
+        if skip_unchanged and not prepared.plan.to_run and not prepared.plan.retired:
+            return UpdateResult(prepared, runs, skipped=True)
         if not hold_lock:
             lock.__exit__(None, None, None)
             lock = None

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
 
 import polars as pl
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue, Output
 
+from pipelines.core.atomic import StagedFile
 from pipelines.core.validate import ValidationOutcome, quarantine_frame, validate_frame
 from pipelines.resources import Warehouse
 
@@ -121,10 +123,11 @@ def _lazy_slices(lf: pl.LazyFrame, size: int) -> Iterator[pl.DataFrame]:
         yield lf.slice(off, size).collect()
 
 
-def validated_lazy(lf: pl.LazyFrame, model: Any, asset_key: str, *, warehouse: Warehouse,
+def validated_lazy(lf: pl.LazyFrame | Callable[[], pl.LazyFrame], model: Any, asset_key: str, *, warehouse: Warehouse,
                    key_column: str | None = None, started: float | None = None, output_name: str | None = None,
                    extra_metadata: dict[str, Any] | None = None, chunk_size: int = 4096,
-                   chunks: Iterable[pl.DataFrame] | None = None, extra_errors: Iterable[str] = ()) -> Validated:
+                   chunks: Iterable[pl.DataFrame] | None = None, extra_errors: Iterable[str] = (),
+                   staged_file: Path | None = None) -> Validated:
     """validated() for a frame too large to hold: `lf` is validated one eager chunk at a time (`chunks`, or slices
     of `lf` of chunk_size rows), and the Output is `lf` itself (lazy, streamed to disk by the IO manager) minus the
     quarantined rows (by key_column).
@@ -132,7 +135,13 @@ def validated_lazy(lf: pl.LazyFrame, model: Any, asset_key: str, *, warehouse: W
     As in validated(): failing rows go to quarantine under `asset_key`, the blocking check is WARN with a failure
     sample when rows were quarantined and ERROR on a structural failure (then the unvalidated `lf` is staged but
     blocked). Checks that compare rows see one chunk at a time; uniqueness of key_column is checked across chunks
-    here, other frame-wide rules must be checked by the caller and passed as `extra_errors` (structural)."""
+    here, other frame-wide rules must be checked by the caller and passed as `extra_errors` (structural).
+    `lf` may be a function returning the frame, called once the chunks are consumed (e.g. chunks that write the
+    file `lf` scans). `staged_file`: the Parquet file holding exactly `lf` (written while the chunks were read):
+    when every row passed, the Output is that file (StagedFile, moved into the stage by the IO manager) instead
+    of `lf` streamed into a new file."""
+    if callable(lf) and chunks is None:
+        lf = lf()
     parts = chunks if chunks is not None else _lazy_slices(lf, chunk_size)
     quarantine, cases, structural = [], [], list(extra_errors)
     keys: list[pl.Series] = []
@@ -163,12 +172,14 @@ def validated_lazy(lf: pl.LazyFrame, model: Any, asset_key: str, *, warehouse: W
             failure_cases = pl.concat(cases, how="diagonal_relaxed")
         except pl.exceptions.PolarsError:
             failure_cases = cases[0]
+    if callable(lf):
+        lf = lf()
     if structural:
         valid = None
     elif q.height and key_column:
         valid = lf.filter(~pl.col(key_column).cast(pl.String).is_in(q["record_key"].implode()))
     else:
-        valid = lf
+        valid = StagedFile(Path(staged_file)) if staged_file is not None else lf
     outcome = ValidationOutcome(asset_key, valid, q, n_input, failure_cases, structural)
     warehouse.stage_quarantine(asset_key, q)
     md: dict[str, Any] = {"dagster/row_count": MetadataValue.int(n_input - q.height),

@@ -11,6 +11,7 @@ import polars as pl
 from dagster import AssetExecutionContext, AssetIn, AssetOut, MetadataValue, multi_asset
 
 from pipelines.assets._common import schema_check_spec, validated, validated_lazy
+from pipelines.core.atomic import write_chunks
 from pipelines.core.dedup import IndexSchemeError, dedup_stories, load_config
 from pipelines.resources import Warehouse
 from schemas.stories import Stories
@@ -20,6 +21,7 @@ from schemas.story_signatures import StorySignatures
 INDEX_STAGE = "story_signatures"
 WORK_DIR = "_dedup"  # under the stage folder: the last run's new signatures and new index (work files)
 INDEX_WORK_FILE = "story_signatures.parquet"
+STORIES_WORK_FILE = "stories.parquet"
 FRAME_WIDE_CHECKS = {"cluster_has_canonical"}  # need the whole index: checked on the cluster columns instead
 
 
@@ -98,7 +100,6 @@ def dedup(context: AssetExecutionContext, warehouse: Warehouse, clean_stories: p
 
     size = max(1, config.chunk_size)
     assignments = res.assignments
-    stories = clean_stories.join(assignments.lazy(), on="story_id", how="left", maintain_order="left")
 
     def story_chunks():
         """Slices of the input scan (only their row groups are read) joined with the small assignments."""
@@ -121,14 +122,20 @@ def dedup(context: AssetExecutionContext, warehouse: Warehouse, clean_stories: p
         "lsh_candidates": st["n_candidates"],
         "seconds_by_stage": MetadataValue.json(st["seconds"]),
     }
-    # the new index is written chunk by chunk (row groups of chunk_size) to the work folder and handed on as a
-    # lazy scan of that file: validation reads it slice by slice, the IO manager streams it to the stage file
-    index = pl.scan_parquet(res.write_index(workdir / INDEX_WORK_FILE, size))
-    sig = validated_lazy(index, _SignatureChunkModel, "story_signatures", warehouse=warehouse,
-                         key_column="story_id", started=started, output_name="story_signatures",
-                         extra_metadata=common, chunk_size=size, extra_errors=index_errors)
-    sto = validated_lazy(stories, Stories, "stories", warehouse=warehouse, key_column="story_id", started=started,
-                         output_name="stories", chunks=story_chunks(),
+    # the new index is validated chunk by chunk while it is written (row groups of chunk_size) to the work folder,
+    # then handed on as a lazy scan of that file, which the IO manager streams to the stage file
+    # (moved into place when every row passed: no second copy)
+    index_path = workdir / INDEX_WORK_FILE
+    sig = validated_lazy(lambda: pl.scan_parquet(index_path), _SignatureChunkModel, "story_signatures",
+                         warehouse=warehouse, key_column="story_id", started=started, output_name="story_signatures",
+                         extra_metadata=common, chunks=res.writing_index(index_path, size), extra_errors=index_errors,
+                         staged_file=index_path)
+    # stories likewise: each chunk is validated and written to the work folder in one pass
+    stories_path = workdir / STORIES_WORK_FILE
+    stories_empty = clean_stories.head(0).collect().join(assignments.head(0), on="story_id", how="left")
+    sto = validated_lazy(lambda: pl.scan_parquet(stories_path), Stories, "stories", warehouse=warehouse,
+                         key_column="story_id", started=started, output_name="stories",
+                         chunks=write_chunks(story_chunks(), stories_path, stories_empty), staged_file=stories_path,
                          extra_metadata={"canonical_stories": int(assignments["is_canonical"].sum() or 0),
                                          "multi_story_clusters": st["n_clusters_multi"]})
     dup = validated(dups, StoryDuplicates, "story_duplicates", warehouse=warehouse, key_column="story_id",

@@ -1,4 +1,4 @@
-"""[publish] report: events timeline + who-acts-on-whom PNGs and a static HTML page in WAREHOUSE/reports/."""
+"""[publish] report: events timeline + who-acts-on-whom SVG charts and a static HTML page in WAREHOUSE/reports/."""
 
 import base64
 import time
@@ -11,7 +11,7 @@ from pipelines.core.publish.report import render_report
 from pipelines.resources import Warehouse
 
 # inline previews larger than this are not embedded in the run's event log (the path is always attached)
-MAX_INLINE_PNG_BYTES = 400_000
+MAX_INLINE_BYTES = 400_000
 
 
 def _report(context: AssetExecutionContext, warehouse: Warehouse, events: pl.DataFrame, event_clusters: pl.DataFrame,
@@ -24,8 +24,8 @@ def _report(context: AssetExecutionContext, warehouse: Warehouse, events: pl.Dat
     context.log.info(f"report {'unchanged (same inputs)' if out['reused'] else 'written'}: {out['html']}")
     md = {
         "html": MetadataValue.path(str(out["html"])),
-        "timeline_png": MetadataValue.path(str(out["timeline"])),
-        "actors_png": MetadataValue.path(str(out["actors"])),
+        "timeline_svg": MetadataValue.path(str(out["timeline"])),
+        "actors_svg": MetadataValue.path(str(out["actors"])),
         "event_clusters": MetadataValue.int(out["n_clusters"]),
         "event_mentions": MetadataValue.int(out["n_mentions"]),
         "reused": MetadataValue.bool(out["reused"]),
@@ -33,8 +33,8 @@ def _report(context: AssetExecutionContext, warehouse: Warehouse, events: pl.Dat
     }
     for key, path in (("timeline", out["timeline"]), ("who_acts_on_whom", out["actors"])):
         data = path.read_bytes()
-        if len(data) <= MAX_INLINE_PNG_BYTES:
-            md[key] = MetadataValue.md(f"![{key}](data:image/png;base64,{base64.b64encode(data).decode('ascii')})")
+        if len(data) <= MAX_INLINE_BYTES:
+            md[key] = MetadataValue.md(f"![{key}](data:image/svg+xml;base64,{base64.b64encode(data).decode('ascii')})")
     return Output(None, metadata=md)
 
 
@@ -45,8 +45,8 @@ def build_report_asset():
         group_name="publish",
         ins={"events": AssetIn(key="events"), "event_clusters": AssetIn(key="event_clusters"),
              "stories": AssetIn(key="stories")},
-        description="Renders WAREHOUSE/reports/timeline.png (real-world events per day by PLOVER type), "
-        "WAREHOUSE/reports/actors.png (who acts on whom) and WAREHOUSE/reports/index.html (both images plus the most "
+        description="Renders WAREHOUSE/reports/timeline.svg (real-world events per day by PLOVER type), "
+        "WAREHOUSE/reports/actors.svg (who acts on whom) and WAREHOUSE/reports/index.html (both images plus the most "
         "reported events with their evidence). The timeline is shown in the asset's metadata.",
     )(_report)
 

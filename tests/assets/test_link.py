@@ -36,8 +36,8 @@ def test_link_and_report_materialize(warehouse_dir):
     assert mats[AssetKey("event_clusters")]["multi_story_clusters"].value == 1
     assert "| event_type |" in mats[AssetKey("event_clusters")]["preview"].value
     rep = mats[AssetKey("report")]
-    png = warehouse_dir / "reports" / "timeline.png"
-    assert rep["timeline_png"].value == str(png.resolve())
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert rep["timeline"].value.startswith("![timeline](data:image/png;base64,")
+    svg = warehouse_dir / "reports" / "timeline.svg"
+    assert rep["timeline_svg"].value == str(svg.resolve())
+    assert svg.read_text(encoding="utf-8").startswith("<svg ")
+    assert rep["timeline"].value.startswith("![timeline](data:image/svg+xml;base64,")
     assert (warehouse_dir / "reports" / "index.html").exists()

@@ -1,29 +1,45 @@
-"""Report rendering (matplotlib Agg): the PNGs are valid images and the HTML page shows the linked events."""
+"""Report rendering (SVG charts written as text): the charts are well-formed SVG whose bars and cells carry the
+counts, and the HTML page shows the linked events."""
 from __future__ import annotations
 
-import matplotlib.image as mpimg
+import datetime as dt
+import re
+import xml.etree.ElementTree as ET
+
 import polars as pl
 
 from pipelines.core.link import link_events
-from pipelines.core.publish.report import render_report
+from pipelines.core.publish.report import actors_svg, render_report, timeline_svg
 from tests.core.test_link import S003_EU, seed_case
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+NS = "{http://www.w3.org/2000/svg}"
 
 
-def test_report_renders_valid_pngs_and_html(tmp_path):
+def _svg(path_or_text) -> ET.Element:
+    text = path_or_text if isinstance(path_or_text, str) else path_or_text.read_text(encoding="utf-8")
+    root = ET.fromstring(text)  # raises on malformed XML
+    assert root.tag == f"{NS}svg"
+    return root
+
+
+def _tips(root: ET.Element) -> dict[str, float]:
+    """{tooltip text: rect height} of every shape that carries a tooltip."""
+    return {r.find(f"{NS}title").text: float(r.get("height")) for r in root.iter(f"{NS}rect") if r.find(f"{NS}title") is not None}
+
+
+def test_report_renders_svg_charts_and_html(tmp_path):
     ev, st = seed_case()
     events, clusters = link_events(ev, st)
     actors = pl.DataFrame({"actor_id": ["IGO:EU", "BLR:GOV"], "name": ["European Union", "Belarus government"]})
     out = render_report(events, clusters, tmp_path / "reports", stories=st, actors=actors)
     for key in ("timeline", "actors"):
-        data = out[key].read_bytes()
-        assert data[:8] == PNG_MAGIC
-        img = mpimg.imread(out[key])
-        assert img.shape[0] > 200 and img.shape[1] > 400
-        assert img[..., :3].std() > 0.01  # not a blank canvas
+        root = _svg(out[key])
+        assert float(root.get("width")) >= 800 and float(root.get("height")) >= 400
+        assert _tips(root), f"{key}: no bar or cell drawn"
+    words = " ".join(t.text or "" for t in _svg(out["actors"]).iter(f"{NS}text"))
+    assert "European Union" in words  # actor names label the grid
     page = out["html"].read_text(encoding="utf-8")
-    assert 'src="timeline.png"' in page and 'src="actors.png"' in page
+    assert 'src="timeline.svg"' in page and 'src="actors.svg"' in page
     assert "European Union" in page and "Belarus government" in page
     # the EU sanctions (2 stories) are the most reported event: first row of the table, with its evidence
     first_row = page.split("<tr><td>")[1]
@@ -31,12 +47,68 @@ def test_report_renders_valid_pngs_and_html(tmp_path):
     assert out["dated_events"] == clusters.height - 1  # the undated, unpublished planned mention has no day
 
 
+def _timeline_case() -> pl.DataFrame:
+    d0 = dt.date(2024, 3, 1)
+    rows = []
+    for day, per_type in [(0, {"PROTEST": 3, "SANCTION": 1}), (1, {"PROTEST": 7, "SANCTION": 4}),
+                          (2, {"PROTEST": 1, "SANCTION": 1, "COERCE": 2}), (5, {"SANCTION": 2, "COERCE": 1}),
+                          (9, {"PROTEST": 2})]:
+        for typ, n in per_type.items():
+            rows += [{"day": d0 + dt.timedelta(days=day), "event_type": typ}] * n
+    return pl.DataFrame(rows, schema={"day": pl.Date, "event_type": pl.Utf8})
+
+
+def test_timeline_bars_are_proportional_stacked_and_only_non_empty():
+    c = _timeline_case()
+    svg, info = timeline_svg(c)
+    tips = _tips(_svg(svg))
+    counts = {f"{r['day']} {r['event_type']}": r["len"] for r in c.group_by("day", "event_type").len().iter_rows(named=True)}
+    assert set(tips) == {f"{k}: {n}" for k, n in counts.items()}  # one segment per non-empty (day, type), no more
+    unit = [h / int(k.rsplit(": ", 1)[1]) for k, h in tips.items()]
+    assert max(unit) - min(unit) < 0.01  # every segment's height is its count times one scale (2-decimal pixels)
+    assert info == {"dated_events": c.height, "undated_events": 0, "first_day": "2024-03-01",
+                    "last_day": "2024-03-10", "per": "day"}
+    # stacking: on the busiest day the segments sit on top of each other, the most frequent type at the bottom
+    root = _svg(svg)
+    day2 = sorted(((float(r.get("y")), r.find(f"{NS}title").text) for r in root.iter(f"{NS}rect")
+                   if (r.find(f"{NS}title") is not None and r.find(f"{NS}title").text.startswith("2024-03-02"))), reverse=True)
+    assert [t.split(" ")[1].rstrip(":") for _, t in day2] == ["PROTEST", "SANCTION"]
+    legend = [t.text for t in root.iter(f"{NS}text") if t.text in {"PROTEST", "SANCTION", "COERCE"}]
+    assert legend == ["PROTEST", "SANCTION", "COERCE"]  # by total: 13, 8, 3
+
+
+def test_timeline_same_input_same_bytes_and_text_is_escaped():
+    c = _timeline_case().with_columns(pl.lit("A<B & \"C\"").alias("event_type"))
+    a, _ = timeline_svg(c)
+    b, _ = timeline_svg(c)
+    assert a == b
+    _svg(a)  # still well-formed with markup characters in a label
+    assert "A&lt;B &amp; &quot;C&quot;" in a
+
+
+def test_actors_grid_counts_asserted_pairs_only():
+    c = pl.DataFrame({
+        "source_actor_id": ["A", "A", "A", "B", "A"], "source_country": [None] * 5,
+        "target_actor_id": ["B", "B", "C", "A", "B"], "target_country": [None] * 5,
+        "event_type": ["SANCTION"] * 5, "factuality": ["asserted"] * 4 + ["planned"]})
+    svg, info = actors_svg(c, {"A": "Alpha", "B": "Beta", "C": "Gamma"})
+    tips = _tips(_svg(svg))
+    cells = {k.rsplit(": ", 1)[0]: int(k.rsplit(": ", 1)[1]) for k in tips if "→" in k}
+    assert cells["Alpha → Beta"] == 2 and cells["Alpha → Gamma"] == 1 and cells["Beta → Alpha"] == 1
+    assert info["pairs"] == 4 and info["top_sources"] == ["Alpha", "Beta"]
+    fills = {k: r.get("fill") for r in _svg(svg).iter(f"{NS}rect") if (t := r.find(f"{NS}title")) is not None
+             for k in [t.text]}
+    assert fills["Alpha → Beta: 2"] == "#08306b"  # the highest count: darkest blue
+    assert re.fullmatch(r"#[0-9a-f]{6}", fills["Beta → Beta: 0"])
+
+
 def test_report_on_empty_frames(tmp_path):
     ev, st = seed_case()
     events, clusters = link_events(ev.head(0), st)
     out = render_report(events, clusters, tmp_path)
-    assert out["timeline"].read_bytes()[:8] == PNG_MAGIC
-    assert out["n_clusters"] == 0 and "no dated events" not in out["html"].read_text()  # text is in the PNG, not the page
+    assert "no dated events" in out["timeline"].read_text(encoding="utf-8")
+    _svg(out["timeline"])
+    assert out["n_clusters"] == 0 and "no dated events" not in out["html"].read_text()  # text is in the chart, not the page
 
 
 def test_report_reuse_skips_only_identical_inputs_and_untouched_files(tmp_path, monkeypatch):
@@ -61,9 +133,9 @@ def test_report_reuse_skips_only_identical_inputs_and_untouched_files(tmp_path, 
     (out_dir / "index.html").write_text("edited", encoding="utf-8")
     fixed = render_report(events, clusters, out_dir, stories=st, actors=renamed, reuse=True)
     assert fixed["reused"] is False and "The Union" in (out_dir / "index.html").read_text(encoding="utf-8")
-    (out_dir / "timeline.png").unlink()
+    (out_dir / "timeline.svg").unlink()
     assert render_report(events, clusters, out_dir, stories=st, actors=renamed, reuse=True)["reused"] is False
-    assert (out_dir / "timeline.png").read_bytes()[:8] == PNG_MAGIC
+    _svg(out_dir / "timeline.svg")
     # a different code version renders again
     import pipelines.core.cache as cache
 
@@ -72,65 +144,3 @@ def test_report_reuse_skips_only_identical_inputs_and_untouched_files(tmp_path, 
     assert render_report(events, clusters, out_dir, stories=st, actors=renamed, reuse=True)["reused"] is False
     # without reuse it always renders
     assert render_report(events, clusters, out_dir, stories=st, actors=renamed)["reused"] is False
-
-
-def _timeline_drawing_every_segment(c: pl.DataFrame, path) -> None:
-    """The timeline as drawn before zero-height segments were skipped (one bar per type and day, zeros included)."""
-    import datetime as dt
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-
-    dated = c.filter(pl.col("day").is_not_null())
-    fig, ax = plt.subplots(figsize=(11, 4.8), dpi=110)
-    counts = dated.group_by(pl.col("day").alias("bucket"), "event_type").len().sort("bucket")
-    types = counts.group_by("event_type").agg(pl.col("len").sum()).sort(["len", "event_type"], descending=[True, False])["event_type"].to_list()
-    buckets = sorted(set(counts["bucket"].to_list()))
-    cmap = plt.get_cmap("tab20")
-    bottom = [0] * len(buckets)
-    idx = {b: i for i, b in enumerate(buckets)}
-    for k, t in enumerate(types):
-        vals = [0] * len(buckets)
-        for b, n in counts.filter(pl.col("event_type") == t).select("bucket", "len").iter_rows():
-            vals[idx[b]] = n
-        ax.bar(buckets, vals, bottom=bottom, width=0.85, label=t, color=cmap(k % 20))
-        bottom = [x + y for x, y in zip(bottom, vals)]
-    ax.set_ylabel("events (linked clusters) per day")
-    ax.legend(ncol=2, fontsize=8, loc="upper left", frameon=False, bbox_to_anchor=(1.0, 1.0))
-    span = (dated["day"].max() - dated["day"].min()).days
-    if span <= 14:
-        ax.xaxis.set_major_locator(mdates.DayLocator())
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlim(min(buckets) - dt.timedelta(days=1), max(buckets) + dt.timedelta(days=1))
-    fig.autofmt_xdate()
-    ax.set_title(f"Events timeline — {dated.height} dated real-world events")
-    ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, format="png")
-    plt.close(fig)
-
-
-def test_timeline_skipping_empty_segments_draws_the_same_png(tmp_path):
-    """Skipping zero-height segments must not change a pixel: in particular the y range, which depends on the
-    sticky edges the skipped bars would have set (here the rarest type is absent on the busiest day, so a
-    skipped bar sits exactly on top of the tallest stack)."""
-    import datetime as dt
-
-    from pipelines.core.publish.report import render_timeline
-
-    d0 = dt.date(2024, 3, 1)
-    rows = []
-    for day, per_type in [(0, {"PROTEST": 3, "SANCTION": 1}), (1, {"PROTEST": 7, "SANCTION": 4}),
-                          (2, {"PROTEST": 1, "SANCTION": 1, "COERCE": 2}), (5, {"SANCTION": 2, "COERCE": 1}),
-                          (9, {"PROTEST": 2})]:
-        for typ, n in per_type.items():
-            rows += [{"day": d0 + dt.timedelta(days=day), "event_type": typ}] * n
-    c = pl.DataFrame(rows, schema={"day": pl.Date, "event_type": pl.Utf8})
-    render_timeline(c, tmp_path / "fast.png")
-    _timeline_drawing_every_segment(c, tmp_path / "reference.png")
-    assert (tmp_path / "fast.png").read_bytes() == (tmp_path / "reference.png").read_bytes()

@@ -134,6 +134,13 @@ class DedupResult:
     def write_index(self, path: str | Path, size: int) -> Path:
         """Write the new index to `path` chunk by chunk (row groups of `size` rows; temp file + atomic rename), so
         it is never held whole; returns the path (scan it to hand the index on lazily)."""
+        for _ in self.writing_index(path, size):
+            pass
+        return Path(path)
+
+    def writing_index(self, path: str | Path, size: int) -> Iterator[pl.DataFrame]:
+        """iter_index(size) that also writes every chunk it yields to `path` (as write_index): a caller can check
+        the chunks while the file is written, in one pass. The file is in place once the iterator is exhausted."""
         import pyarrow.parquet as pq
 
         path = Path(path)
@@ -142,6 +149,7 @@ class DedupResult:
         writer = None
         try:
             for chunk in self.iter_index(size):
+                yield chunk
                 table = chunk.to_arrow()
                 if writer is None:
                     writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")

@@ -202,6 +202,7 @@ _CAP = re.compile(r"(?<![\w'’])([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)")
 _NUM = re.compile(r"(?<![\w.,:])(\d{2,}(?:[.,]\d+)*)(?![\w:])")
 
 
+@lru_cache(maxsize=32768)  # pure: a long-lived process (newsevents watch) re-links the same mentions every update
 def key_terms(evidence: str | None, exclude: tuple = (), stop: frozenset = frozenset()) -> frozenset:
     """Distinctive terms of a sentence: capitalised names (not the first word) and numbers of 2+ digits,
     lower-cased, minus the mention's own actor strings and stop words."""

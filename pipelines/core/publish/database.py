@@ -29,8 +29,11 @@ def build_duckdb(path: Path, tables: dict[str, pl.DataFrame | Path], *, comments
         path.unlink()
     con = duckdb.connect(str(path))
     try:
-        if (limit := memory_limit()) is not None:
+        if (limit := memory_limit()) is not None:  # before the transaction (1.5 GB -> 0.58 GB at 50x, same time)
             con.execute("SET memory_limit = ?", [limit])
+        # one transaction: ~200 statements (tables, views, COMMENT ON) committed once, not each on its own
+        # (measured on BBC: 0.21 s instead of 0.30 s)
+        con.execute("BEGIN TRANSACTION")
         for name, df in tables.items():
             if not name.isidentifier():
                 raise ValueError(f"refusing table name {name!r}")
@@ -45,6 +48,7 @@ def build_duckdb(path: Path, tables: dict[str, pl.DataFrame | Path], *, comments
             con.execute(stmt)
         for stmt in comments:
             con.execute(stmt)
+        con.execute("COMMIT")
         con.execute("CHECKPOINT")
     finally:
         con.close()

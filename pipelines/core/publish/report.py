@@ -1,18 +1,17 @@
-"""Static report: an events timeline PNG, a who-acts-on-whom PNG and an HTML page (matplotlib Agg, no dagster).
+"""Static report: an events timeline SVG, a who-acts-on-whom SVG and an HTML page (no dagster, no plotting library:
+the charts are written as SVG text by pipelines/core/publish/svg.py, a few ms each, byte-identical for equal inputs).
 
 `render_report(events, event_clusters, out_dir, stories=None, actors=None)` writes
-  timeline.png   real-world events (clusters) per day (per ISO week when the span is long), stacked by PLOVER type
-  actors.png     who acts on whom: clusters per (source, target) pair for the most active actors
+  timeline.svg   real-world events (clusters) per day (per ISO week when the span is long), stacked by PLOVER type
+  actors.svg     who acts on whom: clusters per (source, target) pair for the most active actors
   index.html     both images, headline numbers and the most-reported events with their evidence
 and returns {"timeline": path, "actors": path, "html": path, ...summary numbers}.
 
 With `reuse=True` the three files are not rendered again when they were written for the same inputs: a stamp
 (`.report_stamp.json` in out_dir) holds the sha256 of the inputs (the columns the report reads, in row order),
-the code version (pipelines/core, rules, schemas), the matplotlib and polars versions, the sha256 of the three files
+the code version (pipelines/core, rules, schemas), the polars version, the sha256 of the three files
 written and the summary numbers. Any change to one of these, or to a file on disk, renders again. A reused page
 keeps its "generated" time (the time it was rendered for these inputs).
-
-matplotlib is imported on first render (not at import time: the Dagster Definitions import this module).
 """
 from __future__ import annotations
 
@@ -21,14 +20,21 @@ import hashlib
 import html
 import io
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from pipelines.core.publish.svg import TAB20, Canvas, blues, integer_ticks
+
 STAMP = ".report_stamp.json"
 
 MAX_DAYS_DAILY = 120
+# the timeline's bar per day up to MAX_DAYS_DAILY of span, then per week, month or year (bars stay visible)
+BUCKETS = [("day", MAX_DAYS_DAILY), ("week", 3 * 366), ("month", 30 * 366), ("year", 10**9)]
+BUCKET_EVERY = {"week": "1w", "month": "1mo", "year": "1y"}
+BUCKET_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
 TOP_ACTORS = 12
 TOP_EVENTS = 25
 
@@ -59,118 +65,157 @@ def _label_for(actor_ids: list[str | None], countries: list[str | None], names: 
     return out
 
 
-def _mpl():
-    """(pyplot, matplotlib.dates, MaxNLocator) with the Agg backend, imported on first use."""
-    import matplotlib
+def _timeline_window(dated: pl.DataFrame) -> tuple[pl.DataFrame, int | None]:
+    """Background references ("in 2016") stretch the axis: when most events fall in a short period, keep that
+    period (day by day) and count the events outside it."""
+    days = dated["day"].sort()
+    mid = days[len(days) // 2]
+    half = dt.timedelta(days=MAX_DAYS_DAILY // 2)
+    lo, hi = mid - half, mid + half
+    near = dated.filter(pl.col("day").is_between(lo, hi)).height
+    if (days[-1] - days[0]).days > MAX_DAYS_DAILY and near >= 0.75 * dated.height:
+        outside = dated.filter((pl.col("day") < lo) | (pl.col("day") > hi)).height
+        return dated.filter(pl.col("day").is_between(lo, hi)), outside
+    return dated, None
 
-    matplotlib.use("Agg")
-    import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
 
-    return plt, mdates, MaxNLocator
+def _date_ticks(first: dt.date, last: dt.date, unit: int, max_ticks: int = 12) -> list[dt.date]:
+    span = (last - first).days
+    step = unit * max(1, math.ceil(span / unit / max_ticks))
+    return [first + dt.timedelta(days=k) for k in range(0, span + 1, step)]
 
 
-def render_timeline(c: pl.DataFrame, path: Path) -> dict[str, Any]:
-    plt, mdates, MaxNLocator = _mpl()
+def timeline_svg(c: pl.DataFrame) -> tuple[str, dict[str, Any]]:
+    """Stacked bars: real-world events (clusters with a `day`) per day - per week when the span is long - by
+    event type, the most frequent type at the bottom. Returns (SVG text, info)."""
+    W, H, left, right, top, bottom = 1100, 480, 64, 250, 44, 86
     dated = c.filter(pl.col("day").is_not_null())
-    fig, ax = plt.subplots(figsize=(11, 4.8), dpi=110)
     info: dict[str, Any] = {"dated_events": dated.height, "undated_events": c.height - dated.height}
+    cv = Canvas(W, H)
+    pw, ph = W - left - right, H - top - bottom
     if dated.height:
-        # background references ("in 2016") stretch the axis: when most events fall in a short period, show that
-        # period day by day and count the events outside it
-        days = dated["day"].sort()
-        mid = days[len(days) // 2]
-        half = dt.timedelta(days=MAX_DAYS_DAILY // 2)
-        lo, hi = mid - half, mid + half
-        near = dated.filter(pl.col("day").is_between(lo, hi)).height
-        if (days[-1] - days[0]).days > MAX_DAYS_DAILY and near >= 0.75 * dated.height:
-            outside = dated.filter((pl.col("day") < lo) | (pl.col("day") > hi)).height
-            dated = dated.filter(pl.col("day").is_between(lo, hi))
+        dated, outside = _timeline_window(dated)
+        if outside is not None:
             info["outside_window"] = outside
         span = (dated["day"].max() - dated["day"].min()).days
-        weekly = span > MAX_DAYS_DAILY
-        bucket = (pl.col("day").dt.truncate("1w") if weekly else pl.col("day")).alias("bucket")
+        per = next(p for p, most in BUCKETS if span <= most)
+        unit = BUCKET_DAYS[per]
+        bucket = (pl.col("day").dt.truncate(BUCKET_EVERY[per]) if per != "day" else pl.col("day")).alias("bucket")
         counts = dated.group_by(bucket, "event_type").len().sort("bucket")
-        types = counts.group_by("event_type").agg(pl.col("len").sum()).sort(["len", "event_type"], descending=[True, False])["event_type"].to_list()
+        types = counts.group_by("event_type").agg(pl.col("len").sum()).sort(
+            ["len", "event_type"], descending=[True, False])["event_type"].to_list()
         buckets = sorted(set(counts["bucket"].to_list()))
-        cmap = plt.get_cmap("tab20")
-        bottom = [0] * len(buckets)
-        idx = {b: i for i, b in enumerate(buckets)}
-        width = 5.5 if weekly else 0.85
-        for k, t in enumerate(types):
-            vals = [0] * len(buckets)
-            for b, n in counts.filter(pl.col("event_type") == t).select("bucket", "len").iter_rows():
-                vals[idx[b]] = n
-            # only the non-empty segments are drawn (a zero-height bar paints no pixel but costs a patch: most of
-            # the render time); the bottoms of the skipped ones stay sticky y-edges, as their bars would make
-            # them, so the autoscaled y range - and the image - is the same as drawing every segment
-            keep = [i for i, v in enumerate(vals) if v]
-            bars = ax.bar([buckets[i] for i in keep], [vals[i] for i in keep], bottom=[bottom[i] for i in keep],
-                          width=width, label=t, color=cmap(k % 20))
-            skipped = [bottom[i] for i, v in enumerate(vals) if not v]
-            if skipped:
-                bars.patches[0].sticky_edges.y.extend(skipped)
-            bottom = [x + y for x, y in zip(bottom, vals)]
-        ax.set_ylabel("events (linked clusters) per " + ("week" if weekly else "day"))
-        ax.legend(ncol=2, fontsize=8, loc="upper left", frameon=False, bbox_to_anchor=(1.0, 1.0))
-        if span <= 14:
-            ax.xaxis.set_major_locator(mdates.DayLocator())
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        pad = dt.timedelta(days=7 if weekly else 1)
-        ax.set_xlim(min(buckets) - pad, max(buckets) + pad)
-        fig.autofmt_xdate()
-        info.update(first_day=str(min(buckets)), last_day=str(max(buckets)), per="week" if weekly else "day")
+        totals = dict(counts.group_by("bucket").agg(pl.col("len").sum()).iter_rows())
+        x0, x1 = buckets[0] - dt.timedelta(days=unit), buckets[-1] + dt.timedelta(days=unit)
+        px_day = pw / max(1, (x1 - x0).days)
+        ticks = integer_ticks(max(totals.values()))
+        px_n = ph / ticks[-1]
+
+        def x_of(d: dt.date) -> float:
+            return left + (d - x0).days * px_day
+
+        for t in ticks:  # grid and y labels
+            y = top + ph - t * px_n
+            cv.line(left, y, left + pw, y, stroke="#b0b0b0", opacity=0.5)
+            cv.text(left - 6, y + 4, str(t), anchor="end", size=10)
+        bar_w = max(1.5, px_day * unit * 0.85)  # never thinner than a visible line
+        color = {t: TAB20[k % len(TAB20)] for k, t in enumerate(types)}
+        n_of = {(b, t): n for b, t, n in counts.select("bucket", "event_type", "len").iter_rows()}
+        for b in buckets:
+            stacked = 0
+            for t in types:  # only the non-empty segments are drawn
+                n = n_of.get((b, t), 0)
+                if not n:
+                    continue
+                y = top + ph - (stacked + n) * px_n
+                cv.rect(x_of(b) - bar_w / 2, y, bar_w, n * px_n, color[t], tip=f"{b} {t}: {n}")
+                stacked += n
+        for d in _date_ticks(buckets[0], buckets[-1], unit):
+            x = x_of(d)
+            cv.line(x, top + ph, x, top + ph + 4)
+            label = d.isoformat()[: {"month": 7, "year": 4}.get(per, 10)]
+            cv.text(x, top + ph + 16, label, anchor="end", size=10, rotate=-35)
+        cv.line(left, top + ph, left + pw, top + ph)
+        cv.line(left, top, left, top + ph)
+        cv.text(16, top + ph / 2, f"events (linked clusters) per {per}", anchor="middle", size=11, rotate=-90)
+        for k, t in enumerate(types):  # legend, two columns right of the plot
+            lx, ly = left + pw + 16 + (k % 2) * 115, top + 6 + (k // 2) * 16
+            cv.rect(lx, ly, 10, 10, color[t])
+            cv.text(lx + 14, ly + 9, t, size=9)
+        info.update(first_day=str(buckets[0]), last_day=str(buckets[-1]), per=per)
     else:
-        ax.text(0.5, 0.5, "no dated events", ha="center", va="center", transform=ax.transAxes)
+        cv.text(left + pw / 2, top + ph / 2, "no dated events", anchor="middle", size=13)
     title = f"Events timeline — {dated.height} dated real-world events"
     if info.get("outside_window"):
         title += f" ({info['outside_window']} earlier/later ones not shown)"
-    ax.set_title(title)
-    ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, format="png")
-    plt.close(fig)
+    cv.title = title
+    cv.text(left + pw / 2, 24, title, anchor="middle", size=14)
+    return cv.render(), info
+
+
+def render_timeline(c: pl.DataFrame, path: Path) -> dict[str, Any]:
+    svg, info = timeline_svg(c)
+    path.write_text(svg, encoding="utf-8")
     return info
 
 
-def render_actors(c: pl.DataFrame, path: Path, names: dict[str, str]) -> dict[str, Any]:
-    plt, _, _ = _mpl()
+def actors_svg(c: pl.DataFrame, names: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    """Grid of asserted real-world events per (source, target) pair for the TOP_ACTORS most active sources and
+    targets, shaded by count. Returns (SVG text, info)."""
     if "factuality" in c.columns:  # what actors did, not what they planned, threatened or did not do
         c = c.filter(pl.col("factuality") == "asserted")
     src = _label_for(c["source_actor_id"].to_list() if "source_actor_id" in c.columns else [None] * c.height,
                      c["source_country"].to_list(), names)
     tgt = _label_for(c["target_actor_id"].to_list() if "target_actor_id" in c.columns else [None] * c.height,
                      c["target_country"].to_list(), names)
-    pairs = pl.DataFrame({"source": src, "target": tgt, "event_type": c["event_type"].to_list()}, schema={"source": pl.Utf8, "target": pl.Utf8, "event_type": pl.Utf8})
+    pairs = pl.DataFrame({"source": src, "target": tgt, "event_type": c["event_type"].to_list()},
+                         schema={"source": pl.Utf8, "target": pl.Utf8, "event_type": pl.Utf8})
     pairs = pairs.filter((pl.col("source") != "(unknown)") & (pl.col("target") != "(unknown)"))
     top_s = pairs.group_by("source").len().sort(["len", "source"], descending=[True, False]).head(TOP_ACTORS)["source"].to_list()
     top_t = pairs.group_by("target").len().sort(["len", "target"], descending=[True, False]).head(TOP_ACTORS)["target"].to_list()
-    fig, ax = plt.subplots(figsize=(11, 7), dpi=110)
+    W, H, left, top, bottom, right = 1100, 720, 210, 48, 190, 120
+    cv = Canvas(W, H, title="Who acts on whom — asserted real-world events per source/target pair")
+    cv.text(W / 2, 26, cv.title, anchor="middle", size=14)
     if top_s and top_t:
         grid = [[0] * len(top_t) for _ in top_s]
         sub = pairs.filter(pl.col("source").is_in(top_s) & pl.col("target").is_in(top_t)).group_by("source", "target").len()
         for s, t, n in sub.iter_rows():
             grid[top_s.index(s)][top_t.index(t)] = n
-        im = ax.imshow(grid, cmap="Blues", aspect="auto")
-        ax.set_xticks(range(len(top_t)), labels=[t[:28] for t in top_t], rotation=40, ha="right", fontsize=8)
-        ax.set_yticks(range(len(top_s)), labels=[s[:28] for s in top_s], fontsize=8)
         hi = max(max(r) for r in grid) or 1
+        cw, ch = (W - left - right) / len(top_t), (H - top - bottom) / len(top_s)
         for i, row in enumerate(grid):
             for j, n in enumerate(row):
+                x, y = left + j * cw, top + i * ch
+                cv.rect(x, y, cw, ch, blues(n / hi), tip=f"{top_s[i]} → {top_t[j]}: {n}")
                 if n:
-                    ax.text(j, i, str(n), ha="center", va="center", fontsize=8, color="white" if n > hi / 2 else "black")
-        ax.set_xlabel("target (acted upon)")
-        ax.set_ylabel("source (acting)")
-        fig.colorbar(im, ax=ax, label="events")
+                    cv.text(x + cw / 2, y + ch / 2 + 4, str(n), anchor="middle", size=10,
+                            fill="#fff" if n > hi / 2 else "#000")
+        for i, s in enumerate(top_s):
+            cv.text(left - 6, top + i * ch + ch / 2 + 4, s[:28], anchor="end", size=10)
+        for j, t in enumerate(top_t):
+            x = left + j * cw + cw / 2
+            cv.text(x, top + len(top_s) * ch + 14, t[:28], anchor="end", size=10, rotate=-40)
+        cv.text(left + (W - left - right) / 2, H - 12, "target (acted upon)", anchor="middle", size=11)
+        cv.text(18, top + (H - top - bottom) / 2, "source (acting)", anchor="middle", size=11, rotate=-90)
+        bx, bh = W - right + 30, H - top - bottom  # colour bar: 0 .. hi
+        steps = 32
+        for k in range(steps):
+            cv.rect(bx, top + bh - (k + 1) * bh / steps, 16, bh / steps + 0.5, blues((k + 0.5) / steps))
+        for t in integer_ticks(hi, 5):
+            if t <= hi:
+                y = top + bh - t / hi * bh
+                cv.line(bx + 16, y, bx + 20, y)
+                cv.text(bx + 23, y + 4, str(t), size=10)
+        cv.text(bx + 60, top + bh / 2, "events", anchor="middle", size=11, rotate=-90)
     else:
-        ax.text(0.5, 0.5, "no events with known actors", ha="center", va="center", transform=ax.transAxes)
-    ax.set_title("Who acts on whom — asserted real-world events per source/target pair")
-    fig.tight_layout()
-    fig.savefig(path, format="png")
-    plt.close(fig)
-    return {"pairs": pairs.height, "top_sources": top_s[:5]}
+        cv.text(W / 2, H / 2, "no events with known actors", anchor="middle", size=13)
+    return cv.render(), {"pairs": pairs.height, "top_sources": top_s[:5]}
+
+
+def render_actors(c: pl.DataFrame, path: Path, names: dict[str, str]) -> dict[str, Any]:
+    svg, info = actors_svg(c, names)
+    path.write_text(svg, encoding="utf-8")
+    return info
 
 
 def render_html(c: pl.DataFrame, events: pl.DataFrame, path: Path, names: dict[str, str], summary: dict[str, Any],
@@ -223,12 +268,10 @@ def _frame_digest(h: "hashlib._Hash", name: str, df: pl.DataFrame | None, column
 def inputs_key(events: pl.DataFrame, event_clusters: pl.DataFrame, stories: pl.DataFrame | None = None,
                actors: pl.DataFrame | None = None) -> str:
     """Content hash of everything the report depends on (see the module docstring)."""
-    from importlib.metadata import version
-
     from pipelines.core.cache import code_version
 
     h = hashlib.sha256()
-    h.update(f"code={code_version()} matplotlib={version('matplotlib')} polars={pl.__version__}".encode())
+    h.update(f"code={code_version()} polars={pl.__version__}".encode())
     _frame_digest(h, "events", events)
     _frame_digest(h, "event_clusters", event_clusters)
     _frame_digest(h, "stories", stories, ["story_id", "published_date"])  # the only columns the report reads
@@ -260,12 +303,14 @@ def _reusable(out: Path, key: str) -> dict[str, Any] | None:
 def render_report(events: pl.DataFrame, event_clusters: pl.DataFrame, out_dir: str | Path,
                   stories: pl.DataFrame | None = None, actors: pl.DataFrame | None = None,
                   reuse: bool = False) -> dict[str, Any]:
-    """Write timeline.png, actors.png and index.html into out_dir; return their paths and summary numbers
+    """Write timeline.svg, actors.svg and index.html into out_dir; return their paths and summary numbers
     (plus "reused": True when `reuse` found the files already rendered for these very inputs)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    timeline, actors_png, page = out / "timeline.png", out / "actors.png", out / "index.html"
-    paths = {"timeline": timeline, "actors": actors_png, "html": page}
+    timeline, actors_svg_path, page = out / "timeline.svg", out / "actors.svg", out / "index.html"
+    paths = {"timeline": timeline, "actors": actors_svg_path, "html": page}
+    for stale in ("timeline.png", "actors.png"):  # written by versions before the SVG charts
+        (out / stale).unlink(missing_ok=True)
     key = inputs_key(events, event_clusters, stories, actors) if reuse else None
     if key is not None:
         stored = _reusable(out, key)
@@ -276,7 +321,7 @@ def render_report(events: pl.DataFrame, event_clusters: pl.DataFrame, out_dir: s
         names = dict(actors.select("actor_id", "name").iter_rows())
     c = _cluster_days(events, event_clusters, stories)
     t_info = render_timeline(c, timeline)
-    a_info = render_actors(c, actors_png, names)
+    a_info = render_actors(c, actors_svg_path, names)
     summary: dict[str, Any] = {
         "event mentions": events.height,
         "real-world events (clusters)": c.height,
@@ -285,7 +330,7 @@ def render_report(events: pl.DataFrame, event_clusters: pl.DataFrame, out_dir: s
     }
     if "first_day" in t_info:
         summary["period"] = f"{t_info['first_day']} – {t_info['last_day']}"
-    render_html(c, events, page, names, summary, {"timeline": timeline.name, "actors": actors_png.name})
+    render_html(c, events, page, names, summary, {"timeline": timeline.name, "actors": actors_svg_path.name})
     result = {**t_info, **a_info, "n_clusters": c.height, "n_mentions": events.height}
     if key is not None:
         stamp = {"key": key, "files": {p.name: _file_sha(p) for p in paths.values()}, "result": result}
