@@ -141,31 +141,9 @@ class DedupResult:
     def writing_index(self, path: str | Path, size: int) -> Iterator[pl.DataFrame]:
         """iter_index(size) that also writes every chunk it yields to `path` (as write_index): a caller can check
         the chunks while the file is written, in one pass. The file is in place once the iterator is exhausted."""
-        import pyarrow.parquet as pq
+        from pipelines.core.atomic import write_chunks
 
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        writer = None
-        try:
-            for chunk in self.iter_index(size):
-                yield chunk
-                table = chunk.to_arrow()
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
-                writer.write_table(table, row_group_size=max(1, chunk.height))
-            if writer is None:
-                empty_index().write_parquet(tmp, compression="zstd")
-            else:
-                writer.close()
-                writer = None
-            os.replace(tmp, path)
-        finally:
-            if writer is not None:
-                writer.close()
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-        return path
+        return write_chunks(self.iter_index(size), Path(path), empty_index())
 
     def _finish(self, sig: pl.DataFrame) -> pl.DataFrame:
         return (sig.with_columns(pl.lit(self.scheme, pl.String).alias("scheme"))
