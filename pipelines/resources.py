@@ -22,7 +22,8 @@ import polars as pl
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from pipelines.core.atomic import StagedFile, atomic_write_parquet, fsync_dir, parquet_rows, write_parquet_file
+from pipelines.core.atomic import (StagedFile, atomic_write_parquet, fsync_dir, move_into_place, parquet_rows,
+                                   write_parquet_file)
 from pipelines.core.validate import QUARANTINE_SCHEMA, quarantine_frame
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -126,14 +127,10 @@ class Warehouse(ConfigurableResource):
         """Stage a frame atomically (of one batch if `batch`); a LazyFrame is streamed to disk (never collected whole),
         a StagedFile (a Parquet file the asset already wrote) is moved into place."""
         if isinstance(df, StagedFile):
-            dest = self.stage_path(name) if batch is None else self.partition_path(name, batch)
             if batch is not None:
                 raise ValueError("a StagedFile is only handed over for an unpartitioned stage")
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            with open(df.path, "rb") as fh:
-                os.fsync(fh.fileno())
-            os.replace(df.path, dest)
-            fsync_dir(dest.parent)
+            dest = self.stage_path(name)
+            move_into_place(df.path, dest)
             return dest
         if batch is None:
             dest = self.stage_path(name)

@@ -70,6 +70,15 @@ class StagedFile:
     path: Path
 
 
+def move_into_place(src: Path, dest: Path) -> None:
+    """A finished file becomes `dest` atomically (fsync, os.replace, fsync of the folder); same filesystem."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(src, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(src, dest)
+    fsync_dir(dest.parent)
+
+
 def write_chunks(chunks: Iterable[pl.DataFrame], path: Path, empty: pl.DataFrame) -> Iterator[pl.DataFrame]:
     """Yield every chunk and write it to `path` (one row group per chunk, zstd ZSTD_LEVEL; temp file + rename once
     the chunks are exhausted). `empty`: the schema to write when there is no chunk. A caller can validate the chunks
