@@ -2,7 +2,7 @@
 the charts are written as SVG text by pipelines/core/publish/svg.py, a few ms each, byte-identical for equal inputs).
 
 `render_report(events, event_clusters, out_dir, stories=None, actors=None)` writes
-  timeline.svg   real-world events (clusters) per day (per ISO week when the span is long), stacked by PLOVER type
+  timeline.svg   real-world events (clusters) per day (per week, month or year as the span grows), stacked by type
   actors.svg     who acts on whom: clusters per (source, target) pair for the most active actors
   index.html     both images, headline numbers and the most-reported events with their evidence
 and returns {"timeline": path, "actors": path, "html": path, ...summary numbers}.
@@ -86,8 +86,8 @@ def _date_ticks(first: dt.date, last: dt.date, unit: int, max_ticks: int = 12) -
 
 
 def timeline_svg(c: pl.DataFrame) -> tuple[str, dict[str, Any]]:
-    """Stacked bars: real-world events (clusters with a `day`) per day - per week when the span is long - by
-    event type, the most frequent type at the bottom. Returns (SVG text, info)."""
+    """Stacked bars: real-world events (clusters with a `day`) per day - per week, month or year as the span grows
+    (BUCKETS) - by event type, the most frequent type at the bottom. Returns (SVG text, info)."""
     W, H, left, right, top, bottom = 1100, 480, 64, 250, 44, 86
     dated = c.filter(pl.col("day").is_not_null())
     info: dict[str, Any] = {"dated_events": dated.height, "undated_events": c.height - dated.height}
