@@ -261,54 +261,67 @@ def _prepare(events: pl.DataFrame, stories: pl.DataFrame, rules: dict,
             if d:
                 domain_of[doc_id] = d
 
-    ev_cols = set(events.columns)
-
-    def g(row, name):
-        return _none_if_blank(row.get(name)) if name in ev_cols else None
-
     stop = frozenset(w.lower() for w in (rules.get("term_stopwords") or []))
-    optional_fields = ("trigger", "source_actor_id", "source_country", "target_actor_id", "target_country",
-                       "event_date", "location_name", "location_country", "quantity", "event_mode")
+    # every field the loop reads, one column each (absent -> null); strings that are blank -> null, as
+    # _none_if_blank, done by polars for the whole column rather than per row
+    blankable = ("source_actor_id", "source_country", "target_actor_id", "target_country", "event_date",
+                 "date_precision", "date_text", "location_name", "location_country", "quantity", "quantity_kind",
+                 "event_mode", "trigger", "confidence", "evidence", "source_actor", "target_actor")
+    raw = ("event_id", "story_id", "event_type", "factuality")
+
+    def column(name: str, blank_to_null: bool) -> pl.Expr:
+        if name not in events.columns:
+            return pl.lit(None).alias(name)
+        if blank_to_null and events.schema[name] == pl.String:
+            return pl.when(pl.col(name).str.strip_chars() == "").then(None).otherwise(pl.col(name)).alias(name)
+        return pl.col(name)
+
+    has_date_text = "date_text" in events.columns
+    frame = events.select([column(c, False) for c in raw] + [column(c, True) for c in blankable])
+    optional = [frame.columns.index(f) for f in ("trigger", "source_actor_id", "source_country", "target_actor_id",
+                                                   "target_country", "event_date", "location_name",
+                                                   "location_country", "quantity", "event_mode")]
     out: list[_Mention] = []
-    for i, row in enumerate(events.to_dicts()):
-        s = st.get(row["story_id"], {})
-        story_key = _none_if_blank(s.get("cluster_id")) or row["story_id"]
+    for i, row in enumerate(frame.iter_rows()):
+        (event_id, story_id, event_type, factuality, src_id, src_cty, tgt_id, tgt_cty, ev_date, precision,
+         date_text, _location_name, loc_cty, quantity, quantity_kind, _mode, _trigger, conf, evidence,
+         source_actor, target_actor) = row
+        s = st.get(story_id, {})
+        story_key = _none_if_blank(s.get("cluster_id")) or story_id
         outlet_key = _none_if_blank(s.get("outlet"))
         if isinstance(outlet_key, str):
             outlet_key = outlet_key.strip().lower()
         else:  # fallback: the document's source domain, else the document itself
-            outlet_key = domain_of.get(s.get("doc_id")) or s.get("doc_id") or row["story_id"]
+            outlet_key = domain_of.get(s.get("doc_id")) or s.get("doc_id") or story_id
         canonical = s.get("is_canonical")
         canonical = True if canonical is None else bool(canonical)
-        etype = str(row.get("event_type") or "").upper()
-        fact = str(row.get("factuality") or "asserted")
-        ev_date = g(row, "event_date")
+        etype = str(event_type or "").upper()
+        fact = str(factuality or "asserted")
+        filled = sum(1 for k in optional if row[k] is not None)
         if isinstance(ev_date, dt.datetime):
             ev_date = ev_date.date()
         pub = s.get("published_date")
         if isinstance(pub, dt.datetime):
             pub = pub.date()
-        prec = g(row, "date_precision") or ("day" if ev_date is not None else "none")
+        prec = precision or ("day" if ev_date is not None else "none")
         if prec == "none":
             ev_date = None
         # extract fills event_date with the publication date when no date is written (date_text is null):
         # such a date says "on or before publication", not "on that day"
-        if "date_text" in ev_cols and g(row, "date_text") is None and pub is not None:
+        if has_date_text and date_text is None and pub is not None:
             ev_date = None
         lo, hi = _interval(ev_date, prec, pub, rules)
-        conf = g(row, "confidence")
         out.append(_Mention(
-            idx=i, event_id=row["event_id"], story_id=row["story_id"], story_key=story_key,
+            idx=i, event_id=event_id, story_id=story_id, story_key=story_key,
             outlet_key=str(outlet_key), canonical=canonical, event_type=etype,
             family=fam_of.get(etype, etype.lower()), fgroup=fgroup_of.get(fact), factuality=fact,
-            src_id=g(row, "source_actor_id"), src_cty=g(row, "source_country"),
-            tgt_id=g(row, "target_actor_id"), tgt_cty=g(row, "target_country"),
-            loc_cty=g(row, "location_country"), event_date=ev_date, precision=prec, published=pub,
+            src_id=src_id, src_cty=src_cty, tgt_id=tgt_id, tgt_cty=tgt_cty,
+            loc_cty=loc_cty, event_date=ev_date, precision=prec, published=pub,
             lo=lo, hi=hi, dated=ev_date is not None, confidence=float(conf) if conf is not None else 0.0,
-            filled=sum(1 for f in optional_fields if g(row, f) is not None),
-            evidence_key=_key_norm(g(row, "evidence")) or row["event_id"],
-            terms=key_terms(g(row, "evidence"), (g(row, "source_actor"), g(row, "target_actor")), stop),
-            qty=(g(row, "quantity"), g(row, "quantity_kind")) if g(row, "quantity") is not None else None,
+            filled=filled,
+            evidence_key=_key_norm(evidence) or event_id,
+            terms=key_terms(evidence, (source_actor, target_actor), stop),
+            qty=(quantity, quantity_kind) if quantity is not None else None,
         ))
     return out
 
