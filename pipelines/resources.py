@@ -22,8 +22,8 @@ import polars as pl
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from pipelines.core.atomic import (StagedFile, atomic_write_parquet, fsync_dir, move_into_place, parquet_rows,
-                                   write_parquet_file)
+from pipelines.core.atomic import (StagedFile, atomic_write_parquet, fsync_dir, link_or_copy, move_into_place,
+                                   parquet_rows, write_parquet_file)
 from pipelines.core.validate import QUARANTINE_SCHEMA, quarantine_frame
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -412,8 +412,20 @@ class Warehouse(ConfigurableResource):
         (self.root / JOURNAL_NAME).unlink(missing_ok=True)
         fsync_dir(self.root)
 
-    def publish(self, tables: dict[str, pl.DataFrame | pl.LazyFrame], *, comments: list[str] | None = None, views: list[str] | None = None) -> dict[str, int]:
+    def stage_file(self, name: str) -> Path | None:
+        """The one Parquet file holding an unpartitioned stage (what the IO manager's scan reads), or None (a
+        partitioned stage spans one file per batch). publish() can link it instead of rewriting it."""
+        if self.is_partitioned_stage(name):
+            return None
+        p = self.stage_path(name)
+        return p if p.exists() else None
+
+    def publish(self, tables: dict[str, pl.DataFrame | pl.LazyFrame | Path], *, comments: list[str] | None = None, views: list[str] | None = None) -> dict[str, int]:
         """Write every table to Parquet and build newsevents.duckdb, then swap all of them in together.
+
+        A table given as a Path (a complete Parquet file that is never modified in place, such as a stage file:
+        stages are only ever replaced by rename) is hard-linked as the new published file rather than rewritten
+        (copied when the file system cannot link it).
 
         Tables of earlier runs that are not in `tables` are removed (a stage that does not exist yet has no table).
         On an error while writing (disk full, permission denied...) nothing of the old warehouse has been touched:
@@ -433,7 +445,10 @@ class Warehouse(ConfigurableResource):
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     tmp = dest.with_name(f".{dest.name}{suffix}")
                     replace.append((tmp, dest))
-                    write_parquet_file(df, tmp)
+                    if isinstance(df, Path):
+                        link_or_copy(df, tmp)
+                    else:
+                        write_parquet_file(df, tmp)
                     with open(tmp, "rb") as fh:
                         os.fsync(fh.fileno())
                 tmp_db = self.root / f".{DB_NAME}{suffix}"

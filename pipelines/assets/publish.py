@@ -53,7 +53,8 @@ def build_publish_assets(table_keys: Sequence[str], upstream_keys: Sequence[str]
         name="warehouse",
         group_name="publish",
         ins=ins,
-        description="Publishes every table: WAREHOUSE/parquet/<table>/data.parquet (temp file + atomic rename each) and "
+        description="Publishes every table: WAREHOUSE/parquet/<table>/data.parquet (temp file + atomic rename each; a "
+        "table staged as one file is hard-linked from the stage, not rewritten) and "
         "WAREHOUSE/newsevents.duckdb (built beside it with column comments and analyst views, then renamed over the "
         "old file). Readers holding the old database open keep a consistent snapshot.",
     )
@@ -61,7 +62,10 @@ def build_publish_assets(table_keys: Sequence[str], upstream_keys: Sequence[str]
         started = time.perf_counter()
         ordered = {t: tables[t] for t in PUBLIC_TABLES if t in tables}
         comments, views = _publish_sql(all_models(), ordered)
-        counts = warehouse.publish(ordered, comments=comments, views=views)
+        # a table staged as one file (an unpartitioned asset) is that file: linked, not rewritten; the tables
+        # staged per ingest batch are merged into one file by streaming their scans
+        sources = {t: warehouse.stage_file(t) or lf for t, lf in ordered.items()}
+        counts = warehouse.publish(sources, comments=comments, views=views)
         context.log.info(f"published {counts} to {warehouse.root}")
         md = {
             "database": MetadataValue.path(str(warehouse.db_path)),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -77,6 +78,16 @@ def move_into_place(src: Path, dest: Path) -> None:
         os.fsync(fh.fileno())
     os.replace(src, dest)
     fsync_dir(dest.parent)
+
+
+def link_or_copy(src: Path, dest: Path) -> None:
+    """`dest` (must not exist) becomes a hard link to `src`, or a copy where the file system cannot link (another
+    device, no hard links). For files that are only ever replaced by rename, never written in place: the link then
+    keeps the content `src` had."""
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copyfile(src, dest)
 
 
 def write_chunks(chunks: Iterable[pl.DataFrame], path: Path, empty: pl.DataFrame) -> Iterator[pl.DataFrame]:

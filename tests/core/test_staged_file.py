@@ -38,3 +38,43 @@ def test_a_staged_file_is_moved_into_the_stage(tmp_path):
     assert not (work / "stories.parquet").exists()
     with pytest.raises(ValueError):
         wh.write_stage("documents", StagedFile(work / "x.parquet"), batch="b1")
+
+
+def test_publish_links_a_stage_file_and_a_later_stage_write_leaves_the_published_table(tmp_path):
+    """A table given to publish() as its stage file is hard-linked (no rewrite); re-staging the asset replaces
+    the stage by rename, so the published file and the database keep the published rows."""
+    import os
+
+    import duckdb
+
+    wh = Warehouse(path=str(tmp_path / "wh"))
+    stage = wh.write_stage("t", pl.DataFrame({"a": [1, 2]}))
+    assert wh.stage_file("t") == stage and wh.stage_file("never_staged") is None
+    assert wh.stage_file("documents") is None  # partitioned by ingest batch: no single file
+    assert wh.publish({"t": wh.stage_file("t")}) == {"t": 2}
+    published = wh.parquet_path("t")
+    assert os.stat(published).st_ino == os.stat(stage).st_ino
+    wh.write_stage("t", pl.DataFrame({"a": [9]}))
+    assert pl.read_parquet(published)["a"].to_list() == [1, 2]
+    con = duckdb.connect(str(wh.db_path), read_only=True)
+    try:
+        assert con.execute("SELECT list(a ORDER BY a) FROM t").fetchone()[0] == [1, 2]
+    finally:
+        con.close()
+
+
+def test_link_or_copy_copies_where_the_file_system_cannot_link(tmp_path, monkeypatch):
+    import os
+
+    from pipelines.core.atomic import link_or_copy
+
+    src = tmp_path / "src.parquet"
+    pl.DataFrame({"a": [1]}).write_parquet(src)
+
+    def no_links(*_a, **_k):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", no_links)
+    link_or_copy(src, tmp_path / "dest.parquet")
+    assert os.stat(tmp_path / "dest.parquet").st_ino != os.stat(src).st_ino
+    assert pl.read_parquet(tmp_path / "dest.parquet")["a"].to_list() == [1]
