@@ -384,3 +384,35 @@ def test_candidates_verified_in_batches_equal_one_batch():
     assert [(ids[a], ids[b]) for a, b in pairs.tolist()] == list(whole.candidates.select("story_a", "story_b").iter_rows())
     rel = whole.candidates.drop_nulls("relation")
     assert rel.height == sum(whole.stats["verified"].values())
+
+
+@pytest.mark.parametrize("max_bucket", [4, 1000])
+def test_pairs_of_all_bands_in_one_pass_equal_one_band_at_a_time(monkeypatch, max_bucket):
+    # the same members paired in one pass (few members: an incremental run) and one band at a time (many members)
+    # give the same sorted pair keys, with oversized buckets (hubs, max_bucket=4) and without
+    import numpy as np
+
+    from pipelines.core.dedup import bucket
+    from pipelines.core.dedup.bucket import band_groups, band_keys, bucket_pair_keys, long_keys, with_rank
+
+    base = story(120, 8)
+    rows = [{"story_id": f"copy{i:02d}", "text": change_sentence(base, PARAS[200 + i])} for i in range(11)]
+    rows += [{"story_id": f"other{i:02d}", "text": story(140 + 3 * i, 3)} for i in range(12)]
+    cfg = load_config().with_(max_bucket=max_bucket, bucket_hubs=2)
+    index = dedup_stories(frame(rows), None, cfg).index.collect()
+    mh = np.array(index["minhash"].to_list(), dtype=np.uint32)
+    rank = index["story_id"].rank("ordinal").to_numpy().astype(np.int64)
+    is_new = np.arange(index.height) % 3 == 0  # some old rows: pairs of two old rows are never made
+    ids = np.arange(index.height, dtype=np.int64)
+    found = 0
+    for bands in band_groups(cfg):
+        members = with_rank(long_keys(ids, band_keys(mh, cfg, bands), bands), rank, is_new)
+        monkeypatch.setattr(bucket, "PAIR_ROWS_AT_ONCE", 0)
+        per_band = bucket_pair_keys(members, cfg)
+        monkeypatch.setattr(bucket, "PAIR_ROWS_AT_ONCE", 10**9)
+        one_pass = bucket_pair_keys(members, cfg)
+        assert np.array_equal(per_band, one_pass)
+        a, b = bucket.split_pair_keys(one_pass)
+        assert (is_new[a] | is_new[b]).all() and (a < b).all()
+        found += len(one_pass)
+    assert found > 0

@@ -50,7 +50,8 @@ def with_rank(long: pl.DataFrame, rank: np.ndarray, is_new: np.ndarray) -> pl.Da
 
 
 def _band_pair_keys(members: pl.DataFrame, cfg: DedupConfig) -> np.ndarray:
-    """Sorted unique pair_key()s of the pairs of one band's buckets (members already joined with their sizes)."""
+    """Sorted unique pair_key()s of the pairs of the members' buckets, one band or several (members already joined
+    with their sizes)."""
     small = members.filter(pl.col("size") <= cfg.max_bucket)
     big = members.filter(pl.col("size") > cfg.max_bucket)
     pairs = [pl.DataFrame(schema=PAIR_SCHEMA)]
@@ -70,16 +71,25 @@ def _band_pair_keys(members: pl.DataFrame, cfg: DedupConfig) -> np.ndarray:
     return sorted_unique(pair_key(lo, hi))
 
 
+# bucket members paired in one pass (all bands of the group together) when there are at most this many; above it,
+# one band at a time, so a pair shared by several bands is not held once per band. The pairs are the same either
+# way; one pass saves ~1.5 ms of polars calls per band, most of an incremental run's bucket stage.
+PAIR_ROWS_AT_ONCE = 50_000
+
+
 def bucket_pair_keys(members: pl.DataFrame, cfg: DedupConfig) -> np.ndarray:
     """The pairs (a, b), a < b, of rows sharing a bucket, at least one of them new, as sorted unique pair_key()s.
 
     members: row, band, key, rank (total order: story_id order, for hubs), new (bool). A bucket larger than
     max_bucket is not expanded into all pairs: each member is paired with its bucket_hubs smallest-ranked members.
-    One band at a time: a pair sharing several bands of the group is held once, not once per band."""
+    One band at a time when there are more than PAIR_ROWS_AT_ONCE members: a pair sharing several bands of the group
+    is then held once, not once per band."""
     if members.height and int(members["row"].max()) >= 2**31:
         raise ValueError("more than 2**31 rows: pair keys would overflow")
     sizes = members.group_by("band", "key").agg(pl.len().alias("size"), pl.col("new").any().alias("any_new"))
     members = members.join(sizes.filter((pl.col("size") > 1) & pl.col("any_new")), on=["band", "key"])
+    if members.height <= PAIR_ROWS_AT_ONCE:  # few members (an incremental run): every band in one pass
+        return _band_pair_keys(members, cfg)
     keys = np.zeros(0, np.int64)
     for part in members.partition_by("band", maintain_order=False):
         keys = sorted_unique(np.concatenate([keys, _band_pair_keys(part, cfg)]))
