@@ -3,8 +3,8 @@
 All downstream steps of `newsevents run` execute in one process, one after the other. What a step freed stays mapped
 in glibc's heap (numpy buffers, Python objects) until something trims it, so the next step starts from the previous
 one's high-water mark: at 50x BBC the extract stage's parent started ~100 MiB above what it needed because of dedup.
-release_memory() runs a garbage collection (full after a long step) and glibc's malloc_trim(0) (which also returns free pages in the
-middle of the heap); polars' own allocator (jemalloc) returns its dirty pages on its own after ~10 s.
+release_memory() runs a garbage collection (full after a long step) and glibc's malloc_trim(0) (which also returns
+free pages in the middle of the heap); polars' own allocator (jemalloc) returns its dirty pages on its own after ~10 s.
 """
 from __future__ import annotations
 
@@ -42,9 +42,8 @@ def release_memory(full: bool | None = None) -> bool:
 
     full=None: a full collection when this is the first call of the process or more than FULL_COLLECT_AFTER_S have
     passed since the previous one (a long step), else a collection of the two young generations only."""
-    now = time.monotonic()
     if full is None:
-        full = not _last_release or now - _last_release[-1] > FULL_COLLECT_AFTER_S
+        full = not _last_release or time.monotonic() - _last_release[-1] > FULL_COLLECT_AFTER_S
     gc.collect() if full else gc.collect(1)
     _last_release[:] = [time.monotonic()]
     trim = _malloc_trim()
