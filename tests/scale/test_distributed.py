@@ -3,7 +3,7 @@ batch, then the downstream run) gives the same tables as the single-process `new
 seeds, split into 3 batches of at most 2 files).
 
 Needs the optional `scale` extra (dagster-dask, distributed); skipped without it. Marked slow (a single-process
-run + 4 Dask runs, ~1.5 min on a busy 2-core machine):
+run + 4 Dask runs, ~30 s on the 2-core machine; see deploy/README.md if each step is followed by a 60 s pause):
     .venv/bin/python -m pytest -m slow tests/scale/test_distributed.py
 (Both runs import the code under test at different moments: run it on a checkout nobody is editing.)
 """
