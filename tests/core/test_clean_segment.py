@@ -176,13 +176,19 @@ def test_publication_date_precedence_and_inference():
     assert (st["published_date"], st["published_date_source"]) == (dt.date(2020, 9, 22), "metadata")
     st = segment_document("Headline here\n\n" + body)[0][0]
     assert (st["published_date"], st["published_date_source"]) == (dt.date(2020, 9, 21), "inferred")
-    # a date whose weekday nobody mentions is not trusted
+    # a date whose weekday nobody mentions is only a lower bound: the week from it, never the day
     st = segment_document("Headline here\n\nThe law was adopted on March 3, 2019 after a long debate.\n")[0][0]
-    assert (st["published_date"], st["published_date_source"]) == (None, "none")
-    # a later year in the text means the latest full date is an old event, not the news day
+    assert (st["published_date"], st["published_precision"], st["published_rule"]) == (
+        dt.date(2019, 3, 3), "week", "latest_date")
+    # a later year in a past-tense sentence means the latest full date is an old event, not the news day
+    st = segment_document("Headline here\n\nThe vote of Monday, September 21, 2020 was annulled.\n\n"
+                          "A new vote was held in 2022, officials said on Monday.\n")[0][0]
+    assert (st["published_date"], st["published_precision"], st["published_rule"]) == (
+        dt.date(2022, 1, 1), "year", "latest_year")
+    # a planned vote in a later year does not move the news day
     st = segment_document("Headline here\n\nThe vote of Monday, September 21, 2020 was annulled.\n\n"
                           "A new vote is planned for 2022, officials said on Monday.\n")[0][0]
-    assert (st["published_date"], st["published_date_source"]) == (None, "none")
+    assert (st["published_date"], st["published_precision"]) == (dt.date(2020, 9, 21), "day")
     # never from a file photo caption
     st = segment_document("Headline here\n\nFILE PHOTO: The square on Monday, June 1, 2015. John Doe / AFP\n\n"
                           "Crowds gathered again on Monday in the square.\n")[0][0]

@@ -20,7 +20,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from .dates import find_dates, infer_date, to_date
+from . import dating
+from .dating import find_dates
 from .rules import CleanRules, load_rules
 from .text import Line, excise, normalize_line, normalize_text, split_lines
 
@@ -62,6 +63,7 @@ class Segmenter:
         self.caption_max_words = int(seg["caption_max_words"])
         self.dateline = re.compile(seg["dateline"])
         self.date_exclude = re.compile(seg["date_exclude"])
+        self.dating_rules = dating.load_rules()
 
     # ------------------------------------------------------------------ line predicates
     def headline_like(self, ln: Line, relaxed: bool = False) -> bool:
@@ -258,46 +260,47 @@ class Segmenter:
                 return p.name
         return None
 
-    def run(self, raw: str, title: str | None = None, published=None) -> tuple[list[dict], list[dict]]:
+    def run(self, raw: str, title: str | None = None, published=None, url: str | None = None
+            ) -> tuple[list[dict], list[dict]]:
         lines = split_lines(raw)
         self.classify(lines)
         starts = self.boundaries(lines)
         removed: list[tuple[int, int, str]] = [(ln.start, ln.end, ln.rule) for ln in lines if ln.kind != "content"]
         stories: list[dict] = []
         meta_title = normalize_line(title) if title else None
-        meta_date = to_date(published)
+        meta_date = published
         for si, (first, topic, head) in enumerate(starts):
             nxt_first = starts[si + 1][0] if si + 1 < len(starts) else len(lines)
             last = nxt_first - 1
             while last > first and lines[last].kind == "sep":
                 last -= 1
-            story = self._story(raw, lines, first, last, topic, head, si == 0, meta_title, meta_date)
+            story = self._story(raw, lines, first, last, topic, head, si == 0, meta_title, meta_date, url)
             if story is None:
                 continue
             st, spans = story
             removed.extend(spans)
             st["story_index"] = len(stories) + 1
             stories.append(st)
+        # a glued feed: undated stories bounded by their dated neighbours when the dates confirm the order
+        datings = dating.date_feed([st.pop("_dating") for st in stories], self.dating_rules)
+        for st, d in zip(stories, datings):
+            st.update(d.as_columns())
         removed.sort()
         span_rows = [{"char_start": a, "char_end": b, "rule": rule, "text": raw[a:b]} for a, b, rule in removed if b > a]
         return stories, span_rows
 
-    def _story(self, raw, lines, first, last, topic, head, is_first, meta_title, meta_date):
+    def _story(self, raw, lines, first, last, topic, head, is_first, meta_title, meta_date, url=None):
         spans: list[tuple[int, int, str]] = []
         idx = [k for k in range(first, last + 1) if lines[k].kind == "content"]
         if not idx:
             return None
         pos = 0
-        explicit_date: dt.date | None = None
         # --- leading header lines: breadcrumb / dated header / byline
         while pos < len(idx) - 1:
             ln = lines[idx[pos]]
             rule = self._header_rule(ln.text)
             if rule is None:
                 break
-            if rule == "dated_header" and explicit_date is None:
-                ds = find_dates(ln.text)
-                explicit_date = ds[0] if ds else None
             spans.append((ln.start, ln.end, rule))
             pos += 1
         # --- first-line prefixes: "You're reading:", "date 2020-10-03"
@@ -311,8 +314,6 @@ class Segmenter:
                 a = cut.get(k0, ln.start)
                 spans.append((a, a + m.end(), p.name))
                 cut[k0] = a + m.end()
-                if "date" in p.regex.groupindex and m["date"]:
-                    explicit_date = explicit_date or to_date(m["date"])
         reading_prefix = bool(cut)
         # --- topic tag + title line
         title_text = None
@@ -371,9 +372,6 @@ class Segmenter:
                     hr = self._header_rule(ln.text)
                     if hr is not None:
                         rule = hr
-                        if hr == "dated_header" and explicit_date is None:
-                            ds = find_dates(ln.text)
-                            explicit_date = ds[0] if ds else None
                 if rule is None:
                     break
                 spans.append((ln.start, ln.end, rule))
@@ -426,20 +424,16 @@ class Segmenter:
             text = normalize_text(excise(raw, raw_start, raw_end, all_spans))
         if not text:
             return None
-        # --- publication date
-        if meta_date is not None:
-            pdate, psrc = meta_date, "metadata"
-        elif explicit_date is not None:
-            pdate, psrc = explicit_date, "explicit"
-        else:
-            pdate = infer_date(text, self.date_exclude)
-            psrc = "inferred" if pdate is not None else "none"
+        # --- publication date (dating.py): metadata, else the evidence in the header / caption / dateline spans
+        # the cleaner removed and in the body text
+        date_spans = [(rule, raw[a:b]) for a, b, rule in spans] + [
+            (lines[k].rule, lines[k].text) for k in range(first, last + 1) if lines[k].kind == "furn"]
+        story_dating = dating.date_story(text, date_spans, meta_date, url, self.dating_rules)
         return ({
             "title": title_text or None,
             "outlet": outlet,
             "dateline": dateline,
-            "published_date": pdate,
-            "published_date_source": psrc,
+            "_dating": story_dating,
             "raw_start": raw_start,
             "raw_end": raw_end,
             "text": text,
@@ -467,13 +461,13 @@ def clean_text(text: str, *, segmenter: Segmenter | None = None) -> str:
     return normalize_text(excise(text or "", 0, len(text or ""), cut))
 
 
-def segment_document(raw_text: str, *, title: str | None = None, published=None,
+def segment_document(raw_text: str, *, title: str | None = None, published=None, url: str | None = None,
                      segmenter: Segmenter | None = None) -> tuple[list[dict], list[dict]]:
     """Split one document's raw text into cleaned stories and the audit of removed spans.
 
     Returns (stories, spans). story dict: story_index (1-based), title, outlet, dateline, published_date
-    (datetime.date|None), published_date_source (metadata|explicit|inferred|none), raw_start, raw_end, text,
-    n_words. span dict: char_start, char_end, rule, text (== raw_text[char_start:char_end]).
+    (datetime.date|None), published_date_source (metadata|explicit|inferred|none), published_precision
+    (day|week|month|year|none), published_rule (clean/dating.py), raw_start, raw_end, text, n_words. span dict: char_start, char_end, rule, text (== raw_text[char_start:char_end]).
     `title`/`published` are the record's own metadata (applied to the first story / every story).
     """
-    return (segmenter or _default()).run(raw_text or "", title=title, published=published)
+    return (segmenter or _default()).run(raw_text or "", title=title, published=published, url=url)

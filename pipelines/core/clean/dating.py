@@ -1,0 +1,397 @@
+"""Document dating: when was a story published, how precisely do we know it, and which evidence said so.
+
+Pure functions (no Dagster, no model). Every piece of evidence is a named rule in pipelines/rules/dating.yaml
+(`document:` section); the story gets
+
+    published_date       the day (precision day), the first day of the window (week: [date, date+6]), the 1st of
+                         the month (month) or 1 January (year); null for none
+    published_precision  day | week | month | year | none
+    published_rule       the rule that decided ("metadata", "dated_header", "latest_date+weekday", ...); for none
+                         "none:<reason>" (no_date_evidence, only_future_dates, conflict, ...)
+    published_date_source metadata | explicit | inferred | none (the older, coarser column, kept)
+
+Evidence is an interval [lo, hi] for the publication day. Point evidence (metadata, a dated header, a URL date,
+a dateline "MINSK, Oct 3 (Reuters)") gives lo == hi. Text evidence gives bounds: an explicit full date in the body
+in a past-tense sentence is a lower bound (a story is not published before what it reports); a weekday cue
+("on Monday") that names the weekday of that latest date pins the news day; "N days after <dated event>" adds a
+dated mention; a feed of glued stories, ordered newest first, bounds an undated story by its neighbours.
+Intervals are intersected; when they conflict the hull is taken (the precision drops) instead of guessing.
+The precision is the narrowest calendar unit that contains the final interval; a day is never invented.
+
+All date construction goes through pipelines.core.dates_safe: years 1 / 9999 or "February 30" are ignored
+evidence (logged), never an exception.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from pipelines.core import dates_safe as ds
+from pipelines.core.datetext import DAY_RE, MONTH_RE, WEEKDAY_RE, YEAR_RE, month_number, weekday_number
+
+RULES_FILE = Path(__file__).resolve().parents[2] / "rules" / "dating.yaml"
+PRECISIONS = ("day", "week", "month", "year", "none")
+SOURCES = ("metadata", "explicit", "inferred", "none")
+
+_FULL_DATE_RES = [
+    re.compile(rf"\b(?P<m>{MONTH_RE})\s+(?P<d>{DAY_RE}),?\s+(?P<y>{YEAR_RE})\b"),
+    re.compile(rf"\b(?P<d>{DAY_RE})\s+(?:of\s+)?(?P<m>{MONTH_RE}),?\s+(?P<y>{YEAR_RE})\b"),
+    re.compile(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>[01]?\d)-(?P<d>[0-3]?\d)\b"),
+    re.compile(r"\b(?P<y>(?:19|20)\d{2})/(?P<m>[01]?\d)/(?P<d>[0-3]?\d)\b"),
+]
+_MONTH_DAY_RE = re.compile(rf"\b(?P<m>{MONTH_RE})\s+(?P<d>{DAY_RE})\b(?!,?\s+{YEAR_RE})")
+_MONTH_YEAR_RE = re.compile(rf"\b(?P<m>{MONTH_RE})\s+(?:of\s+)?(?P<y>{YEAR_RE})\b")
+_YEAR_IN_TEXT = re.compile(r"(?<![\d$£€.,-])(?P<y>(?:19|20)\d{2})(?![\d%,.]\d|\s*(?:per\s*cent|%|km|million|billion))")
+_WEEKDAY_CUE = re.compile(rf"(?<![Ee]very )(?<![Ee]ach )(?<![Ee]very other )\b(?P<wd>{WEEKDAY_RE})(?:'s|’s)?\b(?!s\b)")
+_SENT_SPLIT = re.compile(r"(?<=[.!?])\s+|\n")
+_OFFSET_RE = re.compile(r"\b(?P<n>an?|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,3})\s+(?P<unit>days?|weeks?)\s+"
+                        r"after\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?", re.I)
+_SMALL = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+          "nine": 9, "ten": 10}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    rule: str
+    lo: dt.date
+    hi: dt.date
+    strength: int
+    text: str = ""
+
+
+@dataclass
+class Dating:
+    date: dt.date | None
+    precision: str
+    rule: str
+    source: str
+    lo: dt.date | None = None
+    hi: dt.date | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def as_columns(self) -> dict:
+        return {"published_date": self.date, "published_precision": self.precision, "published_rule": self.rule,
+                "published_date_source": self.source}
+
+
+@dataclass(frozen=True)
+class DatingRules:
+    strength: dict[str, int]
+    source: dict[str, str]
+    exclude: re.Pattern
+    future: re.Pattern
+    caption_rules: frozenset[str]
+    header_rules: frozenset[str]
+    url_date: list[re.Pattern]
+    latest_date_window: int
+    caption_window: int
+    year_only: bool
+    feed_min_dated: int
+    max_gap_days: int
+
+
+@lru_cache(maxsize=4)
+def load_rules(path: str = str(RULES_FILE)) -> DatingRules:
+    d = yaml.safe_load(Path(path).read_text(encoding="utf-8"))["document"]
+    ev = d["evidence"]
+    return DatingRules(
+        strength={k: int(v["strength"]) for k, v in ev.items()},
+        source={k: v["source"] for k, v in ev.items()},
+        exclude=re.compile(d["exclude_sentences"], re.I),
+        future=re.compile(d["future_sentences"], re.I),
+        caption_rules=frozenset(d["caption_span_rules"]),
+        header_rules=frozenset(d["header_span_rules"]),
+        url_date=[re.compile(p) for p in d["url_date_patterns"]],
+        latest_date_window=int(d["latest_date_window_days"]),
+        caption_window=int(d["caption_window_days"]),
+        year_only=bool(d["year_only"]),
+        feed_min_dated=int(d["feed"]["min_dated"]),
+        max_gap_days=int(d["feed"]["max_gap_days"]),
+    )
+
+
+# ------------------------------------------------------------------------------------------------ parsing
+def _mk(y, m, d) -> dt.date | None:
+    mi = int(m) if str(m).isdigit() else month_number(str(m))
+    if mi is None:
+        return None
+    return ds.checked(ds.safe_date(y, mi, re.sub(r"\D", "", str(d)) or "x"))
+
+
+def find_full_dates(text: str) -> list[tuple[int, int, dt.date]]:
+    """(start, end, date) of every full calendar date with a year in `text` (impossible / out-of-range ignored)."""
+    out = []
+    taken: list[tuple[int, int]] = []
+    for rx in _FULL_DATE_RES:
+        for m in rx.finditer(text):
+            if any(m.start() < b and a < m.end() for a, b in taken):
+                continue
+            d = _mk(m["y"], m["m"], m["d"])
+            if d is not None:
+                out.append((m.start(), m.end(), d))
+                taken.append((m.start(), m.end()))
+    out.sort()
+    return out
+
+
+def find_dates(text: str) -> list[dt.date]:
+    """Full calendar dates (with a year) written in `text` (compatibility helper)."""
+    return [d for _s, _e, d in find_full_dates(text)]
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENT_SPLIT.split(text) if s and s.strip()]
+
+
+def _window(lo: dt.date, hi: dt.date) -> tuple[dt.date | None, str]:
+    """The narrowest unit holding [lo, hi]: (date, precision)."""
+    if hi < lo:
+        lo, hi = hi, lo
+    if lo == hi:
+        return lo, "day"
+    if (hi - lo).days <= 6:
+        return lo, "week"
+    if (lo.year, lo.month) == (hi.year, hi.month):
+        return lo.replace(day=1), "month"
+    if lo.year == hi.year:
+        return lo.replace(month=1, day=1), "year"
+    return None, "none"
+
+
+# ------------------------------------------------------------------------------------------------ evidence
+def _weekday_cues(sentences: list[str], rules: DatingRules) -> set[int]:
+    out = set()
+    for s in sentences:
+        if rules.future.search(s):
+            continue
+        for m in _WEEKDAY_CUE.finditer(s):
+            wd = weekday_number(m["wd"])
+            if wd is not None:
+                out.add(wd)
+    return out
+
+
+def _offset_dates(sentence: str) -> list[dt.date]:
+    """ "44 days after the August 9, 2020 election" -> the date it names (only with a full date)."""
+    out = []
+    for om in _OFFSET_RE.finditer(sentence):
+        for s, _e, d in find_full_dates(sentence[om.end(): om.end() + 40]):
+            if s > 25:
+                break
+            k = int(om["n"]) if om["n"].isdigit() else _SMALL.get(om["n"].lower())
+            step = 7 if om["unit"].lower().startswith("week") else 1
+            x = ds.checked(ds.add_days(d, (k or 0) * step)) if k else None
+            if x is not None:
+                out.append(x)
+            break
+    return out
+
+
+def _year_for_partial(text: str, full: list[dt.date]) -> int | None:
+    if full:
+        return max(full).year
+    years = [int(m["y"]) for m in _YEAR_IN_TEXT.finditer(text)]
+    years = [y for y in years if ds.MIN_YEAR <= y <= ds.MAX_YEAR]
+    return max(years) if years else None
+
+
+def text_evidence(text: str, spans: list[tuple[str, str]] = (), url: str | None = None,
+                  rules: DatingRules | None = None) -> tuple[list[Evidence], str]:
+    """Evidence intervals from one story's own words: its header / caption / dateline spans (rule, text) as the
+    cleaner removed them, its clean body `text`, and optionally the document URL. Returns (evidence, reason) where
+    reason says why nothing was found."""
+    r = rules or load_rules()
+    ev: list[Evidence] = []
+
+    def add(rule: str, lo, hi, txt: str = "") -> None:
+        if lo is not None and hi is not None and ds.in_range(lo) and ds.in_range(hi):
+            ev.append(Evidence(rule, lo, hi, r.strength[rule], txt[:80]))
+
+    # --- headers: "Updated: 2017-09-15 17:52", "Published 3 October 2020", "date 2020-10-03"
+    for rule, stext in spans:
+        if rule in r.header_rules:
+            for _s, _e, d in find_full_dates(stext)[:1]:
+                add("dated_header", d, d, stext)
+    # --- URL: /2017/09/15/, /2017-09/15/, 20170915
+    if url:
+        for rx in r.url_date:
+            m = rx.search(url)
+            if m:
+                d = _mk(m["y"], m["m"], m["d"])
+                add("url_date", d, d, url)
+                break
+    body_sents = [s for s in _sentences(text) if not r.exclude.search(s)]
+    past_sents = [s for s in body_sents if not r.future.search(s)]
+    full_past: list[tuple[dt.date, str]] = []
+    n_future_only = 0
+    for s in body_sents:
+        found = find_full_dates(s)
+        if not found:
+            continue
+        if r.future.search(s):
+            n_future_only += 1
+            continue
+        full_past.extend((d, s) for _a, _b, d in found)
+        full_past.extend((d, s) for d in _offset_dates(s))
+    # --- captions (not file photos): lower bounds close to the news day
+    caption_dates = []
+    for rule, stext in spans:
+        if rule in r.caption_rules and not r.exclude.search(stext):
+            caption_dates.extend(d for _a, _b, d in find_full_dates(stext))
+    # --- dateline "ERIMO, Japan, Oct 19 (Reuters) -": month and day, the year from the story's dates
+    for rule, stext in spans:
+        if rule == "dateline":
+            m = _MONTH_DAY_RE.search(stext)
+            if m:
+                y = _year_for_partial(text, [d for d, _s in full_past] + caption_dates)
+                if y is not None:
+                    d = _mk(y, m["m"], m["d"])
+                    add("dateline_date", d, d, stext)
+    weekdays = _weekday_cues(past_sents, r)
+    later_year = False
+    if full_past:
+        latest, sent = max(full_past, key=lambda t: t[0])
+        low = sent.lower()
+        # a later year named in a past-tense sentence: the latest full date is background, not the news day
+        later_year = any(int(m["y"]) > latest.year for s in past_sents for m in _YEAR_IN_TEXT.finditer(s))
+        if later_year:
+            pass
+        elif re.search(r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b", low):
+            add("latest_date+today", latest, latest, sent)
+        elif re.search(r"\byesterday\b|\blast night\b", low):
+            nxt = ds.add_days(latest, 1)
+            add("latest_date+yesterday", nxt, nxt, sent)
+        elif latest.weekday() in weekdays:
+            add("latest_date+weekday", latest, latest, sent)
+        else:
+            add("latest_date", latest, ds.add_days(latest, r.latest_date_window), sent)
+    if caption_dates:
+        c = max(caption_dates)
+        if c.weekday() in weekdays:
+            add("caption_date+weekday", c, c)
+        else:
+            add("caption_date", c, ds.add_days(c, r.caption_window))
+    if not ev:
+        # month + year ("in September 2017") or a bare year: the latest one, coarse
+        months = []
+        for s in past_sents:
+            for m in _MONTH_YEAR_RE.finditer(s):
+                d = _mk(m["y"], m["m"], 1)
+                if d is not None:
+                    months.append(d)
+        if months:
+            mo = max(months)
+            end = ds.add_days(ds.add_months(mo, 1), -1)
+            add("latest_month", mo, end)
+        elif r.year_only:
+            years = [int(m["y"]) for s in past_sents for m in _YEAR_IN_TEXT.finditer(s)]
+            years = [y for y in years if ds.MIN_YEAR <= y <= ds.MAX_YEAR]
+            if years:
+                y = max(years)
+                add("latest_year", ds.safe_date(y, 1, 1), ds.safe_date(y, 12, 31))
+    if ev:
+        return ev, ""
+    if later_year:
+        return ev, "later_year_than_latest_date"
+    if n_future_only:
+        return ev, "only_future_dates"
+    if weekdays:
+        return ev, "weekday_without_anchor"
+    return ev, "no_date_evidence"
+
+
+def combine(ev: list[Evidence], rules: DatingRules | None = None) -> Dating:
+    """Intersect the evidence intervals, strongest first; a conflicting interval widens the result to the hull of
+    both (lower precision) unless the stronger one is point evidence from metadata or a header."""
+    r = rules or load_rules()
+    if not ev:
+        return Dating(None, "none", "none:no_date_evidence", "none")
+    ev = sorted(ev, key=lambda e: -e.strength)
+    top = ev[0]
+    lo, hi, used = top.lo, top.hi, [top]
+    conflict = False
+    for e in ev[1:]:
+        if e.rule == "latest_date" or e.rule == "caption_date":
+            # lower bounds: a publication date may not precede what the story reports
+            if e.lo > hi:
+                if top.strength >= r.strength["dated_header"]:
+                    continue  # the header wins; the body date is probably a typo or a planned date
+                lo, hi, conflict = min(lo, e.lo), max(hi, e.lo), True
+                used.append(e)
+            continue
+        nlo, nhi = max(lo, e.lo), min(hi, e.hi)
+        if nlo <= nhi:
+            if (nlo, nhi) != (lo, hi):
+                used.append(e)
+            lo, hi = nlo, nhi
+        elif e.strength >= top.strength - 10:
+            lo, hi, conflict = min(lo, e.lo), max(hi, e.hi), True
+            used.append(e)
+    date, precision = _window(lo, hi)
+    rule = "+".join(dict.fromkeys(u.rule for u in used))
+    if conflict:
+        rule = "conflict:" + rule
+    if date is None:
+        return Dating(None, "none", "none:conflict", "none", lo, hi, ev)
+    source = r.source[top.rule]
+    return Dating(date, precision, rule, source, lo, hi, ev)
+
+
+def date_story(text: str, spans: list[tuple[str, str]] = (), meta_date=None, url: str | None = None,
+               rules: DatingRules | None = None) -> Dating:
+    """Dating of one story. `meta_date`: the record's own publication date (wins when usable)."""
+    r = rules or load_rules()
+    md = ds.checked(ds.coerce_date(meta_date)) if meta_date is not None else None
+    if md is not None:
+        return Dating(md, "day", "metadata", "metadata", md, md,
+                      [Evidence("metadata", md, md, r.strength["metadata"])])
+    ev, reason = text_evidence(text, spans, url, r)
+    if not ev:
+        return Dating(None, "none", f"none:{reason}", "none")
+    return combine(ev, r)
+
+
+# ------------------------------------------------------------------------------------------------ feeds
+def date_feed(datings: list[Dating], rules: DatingRules | None = None) -> list[Dating]:
+    """Stories glued in one file are usually a feed, newest first (or oldest first). When the dated stories
+    confirm one order (at least `feed.min_dated` of them, monotonic), an undated story between two dated ones is
+    bounded by them ([older, newer]; precision from the width, at most `feed.max_gap_days`). Never used when the
+    explicit dates disagree with every order."""
+    r = rules or load_rules()
+    dated = [(i, d.date) for i, d in enumerate(datings) if d.precision == "day" and d.date is not None]
+    if len(dated) < r.feed_min_dated or len(dated) == len(datings):
+        return datings
+    seq = [d for _i, d in dated]
+    if all(a >= b for a, b in zip(seq, seq[1:])):
+        order = "newest_first"
+    elif all(a <= b for a, b in zip(seq, seq[1:])):
+        order = "oldest_first"
+    else:
+        return datings
+    out = list(datings)
+    for i, d in enumerate(datings):
+        if d.precision not in ("none", "year", "month"):
+            continue
+        before = [x for j, x in dated if j < i]
+        after = [x for j, x in dated if j > i]
+        if not before or not after:
+            continue
+        a, b = before[-1], after[0]
+        lo, hi = (b, a) if order == "newest_first" else (a, b)
+        if (hi - lo).days > r.max_gap_days:
+            continue
+        if d.lo is not None and d.hi is not None and (d.hi < lo or d.lo > hi):
+            continue  # the story's own evidence disagrees
+        if d.lo is not None:
+            lo = max(lo, d.lo)
+        if d.hi is not None:
+            hi = min(hi, d.hi)
+        date, prec = _window(lo, hi)
+        if date is not None:
+            out[i] = Dating(date, prec, f"feed_order:{order}", "inferred", lo, hi, d.evidence)
+    return out
