@@ -19,6 +19,7 @@ from pipelines.core.ids import sha256_hex, stable_id
 import ftfy
 import yaml
 
+from pipelines.core.dates_safe import MAX_YEAR, MIN_YEAR, in_range
 from pipelines.core.ingest.decode import FTFY_CONFIG, DecodeRejected, decode_bytes
 
 SUPPORTED = {".txt": "txt", ".json": "json", ".jsonl": "jsonl", ".html": "html", ".htm": "html"}
@@ -54,6 +55,15 @@ class Rejected:
     rule: str
     detail: str
     payload: str | None = None
+
+
+@dataclass(frozen=True)
+class Flagged(Rejected):
+    """A quarantine row about a value of a document that *was* loaded (e.g. `date_out_of_range`: its publication
+    date was dropped to null). The document itself is in `documents`; this row says what was not used and why."""
+
+
+RULE_DATE_OUT_OF_RANGE = "date_out_of_range"
 
 
 def safe_relpath(path: Path, root: Path) -> str:
@@ -215,9 +225,9 @@ def _read_json(data: bytes, text: str, rel: str, encoding: str) -> Iterator[Docu
     if isinstance(obj, list):
         for i, rec in enumerate(obj, start=1):
             rec_bytes = json.dumps(rec, sort_keys=True, ensure_ascii=False).encode("utf-8", errors="surrogatepass")
-            yield _record(rec, f"{rel}#{i}", "json", rec_bytes, encoding)
+            yield from _record(rec, f"{rel}#{i}", "json", rec_bytes, encoding)
     else:
-        yield _record(obj, rel, "json", data, encoding)
+        yield from _record(obj, rel, "json", data, encoding)
 
 
 def _read_jsonl(data: bytes, rel: str) -> Iterator[Document | Rejected]:
@@ -236,7 +246,7 @@ def _read_jsonl(data: bytes, rel: str) -> Iterator[Document | Rejected]:
             rule, msg = _json_error(e)
             yield Rejected(uri, str(lineno), rule or "broken_json_line", f"{uri}: line {lineno}: {msg}", text[:PAYLOAD_CHARS])
             continue
-        yield _record(obj, uri, "jsonl", line, encoding)
+        yield from _record(obj, uri, "jsonl", line, encoding)
 
 
 def _first_str(rec: dict, fields: tuple[str, ...]) -> str | None:
@@ -247,10 +257,11 @@ def _first_str(rec: dict, fields: tuple[str, ...]) -> str | None:
     return None
 
 
-def parse_timestamp(value: object) -> datetime | None:
-    """ISO-like timestamps from record metadata -> naive UTC datetime; anything else -> None."""
+def _parse_timestamp(value: object) -> tuple[datetime | None, bool]:
+    """(naive UTC datetime or None, out_of_range). Never raises: a value the calendar cannot hold after the UTC
+    shift (year 1 at +05:00) or outside dates_safe.in_range (1900..2100) is (None, True)."""
     if not isinstance(value, str) or not value.strip():
-        return None
+        return None, False
     s = value.strip().replace("Z", "+00:00")
     try:
         dt = datetime.fromisoformat(s)
@@ -258,32 +269,60 @@ def parse_timestamp(value: object) -> datetime | None:
         try:
             dt = datetime.fromisoformat(s[:10])
         except ValueError:
-            return None
+            return None, False
     if dt.tzinfo is not None:
-        dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
-    return dt
+        try:
+            dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
+        except (OverflowError, ValueError):
+            return None, True
+    if not in_range(dt.date()):
+        return None, True
+    return dt, False
 
 
-def _record(rec: object, uri: str, fmt: str, rec_bytes: bytes, encoding: str) -> Document | Rejected:
+def parse_timestamp(value: object) -> datetime | None:
+    """ISO-like timestamps from record metadata -> naive UTC datetime; anything else (or a date outside
+    dates_safe.in_range) -> None."""
+    return _parse_timestamp(value)[0]
+
+
+def published_from(values: list[tuple[str, object]], uri: str, key: str | None) -> tuple[datetime | None, list[Flagged]]:
+    """The first usable publication timestamp among (field, value) pairs; each out-of-range value seen on the way is
+    a `date_out_of_range` row (the document keeps published_at = null when none is usable)."""
+    flags: list[Flagged] = []
+    for field, value in values:
+        ts, bad = _parse_timestamp(value)
+        if bad:
+            flags.append(Flagged(uri, key, RULE_DATE_OUT_OF_RANGE,
+                                 f"{uri}: {field} {str(value)[:60]!r} is outside {MIN_YEAR}..{MAX_YEAR} or the calendar; "
+                                 "the document is kept with no publication date from it", str(value)[:PAYLOAD_CHARS]))
+        elif ts is not None:
+            return ts, flags
+    return None, flags
+
+
+def _record(rec: object, uri: str, fmt: str, rec_bytes: bytes, encoding: str) -> list[Document | Rejected]:
+    """[Document, *flags] or [Rejected]."""
     key = uri.rsplit("#", 1)[1] if "#" in uri else None
     if not isinstance(rec, dict):
-        return Rejected(uri, key, "record_wrong_type", f"{uri}: record is a JSON {type(rec).__name__}, expected an object", json.dumps(rec)[:PAYLOAD_CHARS])
+        return [Rejected(uri, key, "record_wrong_type", f"{uri}: record is a JSON {type(rec).__name__}, expected an object", json.dumps(rec)[:PAYLOAD_CHARS])]
     present = [f for f in TEXT_FIELDS if f in rec and rec[f] is not None]
     wrong = [f for f in present if not isinstance(rec[f], str)]
     body = _first_str(rec, TEXT_FIELDS)
     if body is None:
         if wrong:
-            return Rejected(uri, key, "record_wrong_type", f"{uri}: text field '{wrong[0]}' is a {type(rec[wrong[0]]).__name__}, expected a string", json.dumps(rec, default=str)[:PAYLOAD_CHARS])
-        return Rejected(uri, key, "record_without_text", f"{uri}: no non-empty text field (looked for {', '.join(TEXT_FIELDS)})", json.dumps(rec, default=str)[:PAYLOAD_CHARS])
+            return [Rejected(uri, key, "record_wrong_type", f"{uri}: text field '{wrong[0]}' is a {type(rec[wrong[0]]).__name__}, expected a string", json.dumps(rec, default=str)[:PAYLOAD_CHARS])]
+        return [Rejected(uri, key, "record_without_text", f"{uri}: no non-empty text field (looked for {', '.join(TEXT_FIELDS)})", json.dumps(rec, default=str)[:PAYLOAD_CHARS])]
     body = clean_field(body)
     title = _first_str(rec, TITLE_FIELDS)
     url = _first_str(rec, URL_FIELDS)
-    return _document(
+    published, flags = published_from([(f, rec.get(f)) for f in DATE_FIELDS], uri, key)
+    return [_document(
         uri, fmt, rec_bytes, body, encoding,
         title=clean_field(title) if title else None,
         url=_LONE_SURROGATE.sub("\ufffd", url) if url else None,
-        published=next((t for t in (parse_timestamp(rec.get(f)) for f in DATE_FIELDS) if t), None),
-    )
+        published=published,
+    ), *flags]
 
 
 # ---------------------------------------------------------------- HTML
@@ -306,5 +345,6 @@ def _read_html(data: bytes, text: str, rel: str, encoding: str) -> Iterator[Docu
         return
     title = meta.title if meta is not None and meta.title else None
     url = meta.url if meta is not None and meta.url else None
-    published = parse_timestamp(meta.date) if meta is not None and meta.date else None
+    published, flags = published_from([("date", meta.date)] if meta is not None and meta.date else [], rel, None)
     yield _document(rel, "html", data, body, encoding, title=title, url=url, published=published)
+    yield from flags

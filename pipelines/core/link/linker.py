@@ -41,6 +41,7 @@ from urllib.parse import urlsplit
 import polars as pl
 import yaml
 
+from pipelines.core.dates_safe import checked
 from pipelines.core.ids import stable_id
 
 RULES_PATH = Path(__file__).resolve().parents[2] / "rules" / "linking.yaml"
@@ -303,6 +304,8 @@ def _prepare(events: pl.DataFrame, stories: pl.DataFrame, rules: dict,
         pub = s.get("published_date")
         if isinstance(pub, dt.datetime):
             pub = pub.date()
+        # dates outside 1900..2100 (metadata or parser errors) are no evidence, and their window arithmetic overflows
+        ev_date, pub = checked(ev_date), checked(pub)
         prec = precision or ("day" if ev_date is not None else "none")
         if prec == "none":
             ev_date = None
