@@ -361,6 +361,22 @@ def _story_cfg(rules: dict) -> dict:
     return rules.get("story_links") or {}
 
 
+def _story_tolerates(scfg: dict, swapped: bool, m_cty: tuple, c_cty: tuple) -> bool:
+    """May the story rule ignore an actor conflict? story_links.actor_conflict: `any` (every conflict vetoes),
+    `country` (only a side whose two known countries differ vetoes: different actors of one country may be the
+    same event told by two outlets), `none` (no actor veto inside a story group)."""
+    mode = str(scfg.get("actor_conflict", "any"))
+    if mode == "none":
+        return True
+    if mode != "country":
+        return False
+    ms, mt = (m_cty[1], m_cty[0]) if swapped else m_cty
+    for a, b in ((ms, c_cty[0]), (mt, c_cty[1])):
+        if a is not None and b is not None and a != b:
+            return False
+    return True
+
+
 def _match(m: _Mention, c: _Cluster, window: int, symmetric: bool, rules: dict, generic,
            story_window: int | None = None) -> _Decision | None:
     """The best way m may join c, else None. Two rules (linking.yaml):
@@ -395,8 +411,8 @@ def _match(m: _Mention, c: _Cluster, window: int, symmetric: bool, rules: dict, 
             s1 = _side(m.src_id, m.src_cty, c.src_id, c.src_cty, generic)
             s2 = _side(m.tgt_id, m.tgt_cty, c.tgt_id, c.tgt_cty, generic)
         conflict = s1 < 0 or s2 < 0
-        if conflict and not (story_ok and not scfg.get("actor_conflict_veto", True)):
-            continue  # a conflicting actor vetoes both rules
+        if conflict and not (story_ok and _story_tolerates(scfg, swapped, (m.src_cty, m.tgt_cty), (c.src_cty, c.tgt_cty))):
+            continue  # a conflicting actor vetoes the actors rule, and the story rule unless linking.yaml relaxes it
         same_loc = m.loc_cty is not None and m.loc_cty == c.loc_cty
         n_terms = len(m.terms & c.terms)
         same_qty = m.qty is not None and m.qty in c.qtys
@@ -527,6 +543,105 @@ def _cluster_block(ms: list[_Mention], family: str, rules: dict, generic, links:
         for g in c.sgroups - gbefore:
             gindex[g].add(c.pos)
     return clusters
+
+
+def _merge_in_groups(clusters: list[_Cluster], family: str, rules: dict, generic, links: list,
+                     mentions_by_idx: dict) -> list[_Cluster]:
+    """Second pass of the story rule: two clusters of one block that hold mentions of the same story group merge
+    when their profiles are compatible (the story rule between two clusters: no conflicting actor or location
+    when the vetoes are on, dates within the story window). The sweep attaches a mention to one cluster only, so
+    the mentions of one story that came first can sit in separate clusters; this pass joins them once another
+    story of the group bridges them. Clusters are visited in creation (content) order: deterministic."""
+    scfg = _story_cfg(rules)
+    if not scfg.get("merge_clusters", True):
+        return clusters
+    window, story_window = _windows(family, rules)
+    symmetric = family in set(rules.get("symmetric_families") or [])
+    parent = list(range(len(clusters)))
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    by_group: dict[int, list[int]] = defaultdict(list)
+    for i, c in enumerate(clusters):
+        for g in sorted(c.sgroups):
+            by_group[g].append(i)
+    for g in sorted(by_group):
+        roots: list[int] = []
+        for i in by_group[g]:
+            ri = find(i)
+            if ri in roots:
+                continue
+            merged = False
+            for rj in roots:
+                rj = find(rj)
+                if rj == ri:
+                    merged = True
+                    break
+                a, b = clusters[rj], clusters[ri]
+                d = _clusters_compatible(a, b, window, story_window, symmetric, rules, generic)
+                if d is None:
+                    continue
+                links.append((b.members[0], a.members[0], d))
+                for m_idx in b.members:
+                    a.members.append(m_idx)
+                a.stories |= b.stories
+                a.sgroups |= b.sgroups
+                a.terms |= b.terms
+                a.qtys |= b.qtys
+                src = (b.tgt_id, b.tgt_cty) if d.swapped else (b.src_id, b.src_cty)
+                tgt = (b.src_id, b.src_cty) if d.swapped else (b.tgt_id, b.tgt_cty)
+                a.src_id, a.src_cty = a.src_id or src[0], a.src_cty or src[1]
+                a.tgt_id, a.tgt_cty = a.tgt_id or tgt[0], a.tgt_cty or tgt[1]
+                a.loc_cty = a.loc_cty or b.loc_cty
+                if (b.hi - b.lo) < (a.hi - a.lo) or (b.dated and not a.dated):
+                    a.lo, a.hi, a.dated = b.lo, b.hi, b.dated
+                b.members = []
+                parent[ri] = rj
+                merged = True
+                break
+            if not merged:
+                roots.append(ri)
+    return [c for c in clusters if c.members]
+
+
+def _clusters_compatible(a: _Cluster, b: _Cluster, window: int, story_window: int, symmetric: bool, rules: dict,
+                         generic) -> _Decision | None:
+    scfg = _story_cfg(rules)
+    if not (a.stories - b.stories or b.stories - a.stories):
+        return None
+    if not (a.dated and b.dated) and scfg.get("undated_window_days") is not None:
+        story_window = int(scfg["undated_window_days"])
+    gap = max(0, a.lo.toordinal() - b.hi.toordinal(), b.lo.toordinal() - a.hi.toordinal())
+    if gap > story_window:
+        return None
+    if a.loc_cty is not None and b.loc_cty is not None and a.loc_cty != b.loc_cty \
+            and scfg.get("location_conflict_veto", True):
+        return None
+    best = None
+    for swapped in ((False, True) if symmetric else (False,)):
+        if swapped:
+            s1 = _side(b.tgt_id, b.tgt_cty, a.src_id, a.src_cty, generic)
+            s2 = _side(b.src_id, b.src_cty, a.tgt_id, a.tgt_cty, generic)
+        else:
+            s1 = _side(b.src_id, b.src_cty, a.src_id, a.src_cty, generic)
+            s2 = _side(b.tgt_id, b.tgt_cty, a.tgt_id, a.tgt_cty, generic)
+        if (s1 < 0 or s2 < 0) and not _story_tolerates(scfg, swapped, (b.src_cty, b.tgt_cty), (a.src_cty, a.tgt_cty)):
+            continue
+        same_loc = a.loc_cty is not None and a.loc_cty == b.loc_cty
+        n_terms = len(a.terms & b.terms)
+        same_qty = bool(a.qtys & b.qtys)
+        score = max(s1, 0) + max(s2, 0) + int(same_loc) + int(n_terms >= int(rules.get("min_shared_terms", 2))) \
+            + int(same_qty)
+        if score < int(scfg.get("min_score", 0)):
+            continue
+        d = _Decision(score, swapped, "story", s1, s2, same_loc, n_terms, same_qty, gap)
+        if best is None or d.score > best.score:
+            best = d
+    return best
 
 
 def _attach_dateless(ms: list[_Mention], clusters: list[_Cluster], family: str, rules: dict, generic,
@@ -700,6 +815,7 @@ def link_events_explained(events: pl.DataFrame, stories: pl.DataFrame, rules: di
             blocks[(m.family, m.fgroup)].append(m)
     for key in sorted(set(blocks) | set(dateless)):
         clusters = _cluster_block(blocks.get(key, []), key[0], rules, generic, links)
+        clusters = _merge_in_groups(clusters, key[0], rules, generic, links, None)
         groups.extend(_attach_dateless(dateless.get(key, []), clusters, key[0], rules, generic, links))
         groups.extend(c.members for c in clusters)
 
