@@ -3,7 +3,7 @@
 Usage: python bench/link_relink.py WAREHOUSE [JSON linking.yaml overrides]"""
 import sys, json, time
 from pathlib import Path
- sys.path.insert(0, str(Path(__file__).resolve().parents[1])); sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1])); sys.path.insert(0, str(Path(__file__).resolve().parent))
 import polars as pl
 from pathlib import Path
 import link_eval as LE
