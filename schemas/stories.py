@@ -9,6 +9,7 @@ import polars as pl
 from pandera.api.polars.types import PolarsData
 
 PUBLISHED_DATE_SOURCES = ["metadata", "explicit", "inferred", "none"]
+PUBLISHED_PRECISIONS = ["day", "week", "month", "year", "none"]
 
 
 class CleanStories(pa.DataFrameModel):
@@ -21,7 +22,9 @@ class CleanStories(pa.DataFrameModel):
     outlet: Optional[str] = pa.Field(nullable=True, description="Publishing outlet from the title suffix ('– The Guardian'), the dateline agency ('MINSK (Reuters) –') or a signature line ('Reporting by …'); null when unknown.")
     dateline: Optional[str] = pa.Field(nullable=True, description="Place of the dateline that opened the story body (e.g. 'MINSK'); the dateline itself is removed from `text`.")
     published_date: Optional[pl.Date] = pa.Field(nullable=True, description="Publication date of the story; how it was found is in published_date_source.")
-    published_date_source: str = pa.Field(isin=PUBLISHED_DATE_SOURCES, description="metadata (the record's own date) | explicit (a dated header in the text) | inferred (latest full date in the body agreeing with a weekday reference) | none.")
+    published_date_source: str = pa.Field(isin=PUBLISHED_DATE_SOURCES, description="metadata (the record's own date) | explicit (a dated header in the text) | inferred (from the body: dates + weekday/relative cues, captions, feed order) | none. The rule is in published_rule.")
+    published_precision: Optional[str] = pa.Field(nullable=True, isin=PUBLISHED_PRECISIONS, description="How precisely published_date is known: day | week (published_date is the first day of a 7-day window) | month (the 1st) | year (1 January) | none (published_date null). Never more precise than the evidence (pipelines/core/clean/dating.py).")
+    published_rule: Optional[str] = pa.Field(nullable=True, description="The evidence rule(s) of pipelines/rules/dating.yaml that decided published_date, joined by '+' (metadata, dated_header, url_date, dateline_date, latest_date+weekday, caption_date, feed_order:newest_first, ...; 'conflict:' prefix when evidence disagreed and the precision was lowered); for precision none 'none:<reason>' (no_date_evidence, only_future_dates, weekday_without_anchor, later_year_than_latest_date, conflict).")
     raw_start: pl.Int64 = pa.Field(ge=0, description="Offset (Python str index) in documents.raw_text where the story starts (its first header line).")
     raw_end: pl.Int64 = pa.Field(ge=1, description="Offset in documents.raw_text just after the story's last line; raw_text[raw_start:raw_end] minus removed_spans, normalised, is `text`.")
     text: str = pa.Field(str_length={"min_value": 1}, description="Clean story body: raw slice minus every removed span (furniture, captions, title/topic lines, datelines), NFC, whitespace collapsed, one paragraph per line.")
@@ -34,6 +37,14 @@ class CleanStories(pa.DataFrameModel):
     @pa.dataframe_check(description="published_date is null exactly when published_date_source is 'none'")
     def date_matches_source(cls, data: PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(pl.col("published_date").is_null() == (pl.col("published_date_source") == "none"))
+
+    @pa.dataframe_check(description="published_precision is 'none' exactly when published_date is null (when present)")
+    def precision_matches_date(cls, data: PolarsData) -> pl.LazyFrame:
+        lf = data.lazyframe
+        if "published_precision" not in lf.collect_schema().names():
+            return lf.select(pl.lit(True))
+        return lf.select(pl.col("published_precision").is_null()
+                         | (pl.col("published_date").is_null() == (pl.col("published_precision") == "none")))
 
     @pa.dataframe_check(description="(doc_id, story_index) is unique")
     def unique_story_index(cls, data: PolarsData) -> pl.LazyFrame:

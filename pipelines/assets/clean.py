@@ -69,6 +69,7 @@ def clean(context: AssetExecutionContext, warehouse: Warehouse, documents: pl.Da
             "multi_story_documents": int((per_doc > 1).sum()) if len(per_doc) else 0,
             "stub_stories_under_50_words": int((stories["n_words"] < 50).sum()) if stories.height else 0,
             "published_date_source": MetadataValue.json(dict(Counter(stories["published_date_source"].to_list()))),
+            "published_precision": MetadataValue.json(dict(Counter(stories["published_precision"].to_list()))),
             "offset_violations": len(bad),
         },
     )

@@ -82,7 +82,7 @@ def extract(context: AssetExecutionContext, warehouse: Warehouse, stories: pl.La
     # `stories` is a lazy scan: texts are read one chunk of stories at a time, never the whole column at once
     columns = stories.collect_schema().names()
     canonical = stories.filter(pl.col("is_canonical")) if "is_canonical" in columns else stories
-    cols = [c for c in ("story_id", "text", "title", "published_date", "outlet") if c in columns]
+    cols = [c for c in ("story_id", "text", "title", "published_date", "published_precision", "outlet") if c in columns]
     keys = canonical.select("story_id").collect()["story_id"].to_list()
     # Incremental: each story is extracted on its own, so a story seen before (same story_id = same bytes, same
     # code version) reuses its cached rows and the result equals a full rebuild.

@@ -11,7 +11,8 @@ from .text import excise, normalize_text
 
 STORY_COLUMNS = {
     "story_id": pl.Utf8, "doc_id": pl.Utf8, "story_index": pl.Int32, "title": pl.Utf8, "outlet": pl.Utf8,
-    "dateline": pl.Utf8, "published_date": pl.Date, "published_date_source": pl.Utf8, "raw_start": pl.Int64,
+    "dateline": pl.Utf8, "published_date": pl.Date, "published_date_source": pl.Utf8,
+    "published_precision": pl.Utf8, "published_rule": pl.Utf8, "raw_start": pl.Int64,
     "raw_end": pl.Int64, "text": pl.Utf8, "n_words": pl.Int32,
 }
 SPAN_COLUMNS = {"doc_id": pl.Utf8, "char_start": pl.Int64, "char_end": pl.Int64, "rule": pl.Utf8, "text": pl.Utf8}
@@ -44,11 +45,13 @@ def stories_and_spans(documents: pl.DataFrame, segment=None) -> tuple[pl.DataFra
     seg = segment or segment_document
     story_rows: list[dict[str, Any]] = []
     span_rows: list[dict[str, Any]] = []
-    cols = [c for c in ("doc_id", "raw_text", "title", "published_at", "html_main_chars") if c in documents.columns]
+    cols = [c for c in ("doc_id", "raw_text", "title", "published_at", "url", "html_main_chars") if c in documents.columns]
     for rec in documents.select(cols).iter_rows(named=True):
         raw = rec["raw_text"] or ""
         main = rec.get("html_main_chars")
-        stories, spans = seg(raw[:main] if main is not None else raw, title=rec.get("title"), published=rec.get("published_at"))
+        kw = {"url": rec["url"]} if rec.get("url") else {}
+        stories, spans = seg(raw[:main] if main is not None else raw, title=rec.get("title"), published=rec.get("published_at"),
+                             **kw)
         if main is not None:  # the page's text the HTML extractor left out (readers._read_html): audited, not lost
             spans = [*spans, *html_extract_spans(raw, main)]
         doc_id = rec["doc_id"]
