@@ -17,6 +17,7 @@ def clean_stories(texts: dict[str, str]) -> pl.DataFrame:
         doc_id = stable_id("doc", doc)
         rows.append({"story_id": stable_id("st", doc_id, 1), "doc_id": doc_id, "story_index": 1, "title": doc,
                      "outlet": None, "dateline": None, "published_date": None, "published_date_source": "none",
+                     "published_precision": "none", "published_rule": "none:no_date_evidence",
                      "raw_start": 0, "raw_end": len(text), "text": text, "n_words": len(text.split())})
     return pl.DataFrame(rows).with_columns(pl.col("story_index", "n_words").cast(pl.Int32),
                                            pl.col("outlet", "dateline").cast(pl.String),
