@@ -184,7 +184,7 @@ def test_publication_date_precedence_and_inference():
     st = segment_document("Headline here\n\nThe vote of Monday, September 21, 2020 was annulled.\n\n"
                           "A new vote was held in 2022, officials said on Monday.\n")[0][0]
     assert (st["published_date"], st["published_precision"], st["published_rule"]) == (
-        dt.date(2022, 1, 1), "year", "latest_year")
+        None, "none", "none:only_year_lower_bound")
     # a planned vote in a later year does not move the news day
     st = segment_document("Headline here\n\nThe vote of Monday, September 21, 2020 was annulled.\n\n"
                           "A new vote is planned for 2022, officials said on Monday.\n")[0][0]

@@ -91,6 +91,7 @@ class DatingRules:
     latest_date_window: int
     caption_window: int
     year_only: bool
+    month_only: bool
     feed_min_dated: int
     max_gap_days: int
 
@@ -110,6 +111,7 @@ def load_rules(path: str = str(RULES_FILE)) -> DatingRules:
         latest_date_window=int(d["latest_date_window_days"]),
         caption_window=int(d["caption_window_days"]),
         year_only=bool(d["year_only"]),
+        month_only=bool(d.get("month_only", False)),
         feed_min_dated=int(d["feed"]["min_dated"]),
         max_gap_days=int(d["feed"]["max_gap_days"]),
     )
@@ -192,12 +194,19 @@ def _offset_dates(sentence: str) -> list[dt.date]:
     return out
 
 
-def _year_for_partial(text: str, full: list[dt.date]) -> int | None:
-    if full:
-        return max(full).year
-    years = [int(m["y"]) for m in _YEAR_IN_TEXT.finditer(text)]
-    years = [y for y in years if ds.MIN_YEAR <= y <= ds.MAX_YEAR]
-    return max(years) if years else None
+def _dateline_day(m: re.Match, full: list[dt.date]) -> dt.date | None:
+    """A dateline's month + day in the year of the story's latest full date (the next year when that would put the
+    dateline before the date the story reports, e.g. "Jan 2" over a "Dec. 28, 2017"). Bare years ("his 1969
+    classic") never give the year: without a full date the dateline has no year (None)."""
+    if not full:
+        return None
+    latest = max(full)
+    d = _mk(latest.year, m["m"], m["d"])
+    if d is not None and d < latest:
+        d = _mk(latest.year + 1, m["m"], m["d"])
+        if d is not None and (d - latest).days > 366:
+            return None
+    return d
 
 
 def text_evidence(text: str, spans: list[tuple[str, str]] = (), url: str | None = None,
@@ -243,17 +252,20 @@ def text_evidence(text: str, spans: list[tuple[str, str]] = (), url: str | None 
     for rule, stext in spans:
         if rule in r.caption_rules and not r.exclude.search(stext):
             caption_dates.extend(d for _a, _b, d in find_full_dates(stext))
-    # --- dateline "ERIMO, Japan, Oct 19 (Reuters) -": month and day, the year from the story's dates
+    # --- dateline "ERIMO, Japan, Oct 19 (Reuters) -": month and day, the year from the story's full dates
+    dateline_no_year = False
     for rule, stext in spans:
         if rule == "dateline":
             m = _MONTH_DAY_RE.search(stext)
             if m:
-                y = _year_for_partial(text, [d for d, _s in full_past] + caption_dates)
-                if y is not None:
-                    d = _mk(y, m["m"], m["d"])
+                d = _dateline_day(m, [d for d, _s in full_past] + caption_dates)
+                if d is None:
+                    dateline_no_year = True
+                else:
                     add("dateline_date", d, d, stext)
     weekdays = _weekday_cues(past_sents, r)
     later_year = False
+    coarse_reason = ""
     if full_past:
         latest, sent = max(full_past, key=lambda t: t[0])
         low = sent.lower()
@@ -284,18 +296,25 @@ def text_evidence(text: str, spans: list[tuple[str, str]] = (), url: str | None 
                 d = _mk(m["y"], m["m"], 1)
                 if d is not None:
                     months.append(d)
-        if months:
+        years = [int(m["y"]) for s in past_sents for m in _YEAR_IN_TEXT.finditer(s)]
+        years = [y for y in years if ds.MIN_YEAR <= y <= ds.MAX_YEAR]
+        if months and r.month_only:
             mo = max(months)
             end = ds.add_days(ds.add_months(mo, 1), -1)
             add("latest_month", mo, end)
-        elif r.year_only:
-            years = [int(m["y"]) for s in past_sents for m in _YEAR_IN_TEXT.finditer(s)]
-            years = [y for y in years if ds.MIN_YEAR <= y <= ds.MAX_YEAR]
-            if years:
-                y = max(years)
-                add("latest_year", ds.safe_date(y, 1, 1), ds.safe_date(y, 12, 31))
+        elif years and r.year_only:
+            y = max(years)
+            add("latest_year", ds.safe_date(y, 1, 1), ds.safe_date(y, 12, 31))
+        elif months:
+            coarse_reason = "only_month_lower_bound"
+        elif years:
+            coarse_reason = "only_year_lower_bound"
     if ev:
         return ev, ""
+    if dateline_no_year:
+        return ev, "dateline_without_year"
+    if coarse_reason:
+        return ev, coarse_reason
     if later_year:
         return ev, "later_year_than_latest_date"
     if n_future_only:
