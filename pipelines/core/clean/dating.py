@@ -48,7 +48,9 @@ _MONTH_DAY_RE = re.compile(rf"\b(?P<m>{MONTH_RE})\s+(?P<d>{DAY_RE})\b(?!,?\s+{YE
 _MONTH_YEAR_RE = re.compile(rf"\b(?P<m>{MONTH_RE})\s+(?:of\s+)?(?P<y>{YEAR_RE})\b")
 _YEAR_IN_TEXT = re.compile(r"(?<![\d$£€.,-])(?P<y>(?:19|20)\d{2})(?![\d%,.]\d|\s*(?:per\s*cent|%|km|million|billion))")
 _WEEKDAY_CUE = re.compile(rf"(?<![Ee]very )(?<![Ee]ach )(?<![Ee]very other )\b(?P<wd>{WEEKDAY_RE})(?:'s|’s)?\b(?!s\b)")
-_SENT_SPLIT = re.compile(r"(?<=[.!?])\s+|\n")
+# sentence ends, not after an abbreviation ("Dec. 28, 2017", "Sept. 3", "Mr. Abe")
+_SENT_SPLIT = re.compile(r"(?<=[.!?])(?<!\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\.)(?<!\bSept\.)"
+                         r"(?<!\b(?:Mr|Dr|St|No|Ms)\.)(?<!\bMrs\.)\s+|\n")
 _OFFSET_RE = re.compile(r"\b(?P<n>an?|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,3})\s+(?P<unit>days?|weeks?)\s+"
                         r"after\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?", re.I)
 _SMALL = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,

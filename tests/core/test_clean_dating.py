@@ -1,0 +1,244 @@
+"""Document dating (pipelines/core/clean/dating.py): one test per evidence rule of rules/dating.yaml on real text
+(news-cluster records with their own date_publish as the answer, the seeds), the none reasons, conflicts, extreme
+values, and property tests: no inferred date lies after what the latest date evidence allows, and the precision
+never claims more than the evidence."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipelines.core.clean import dating, segment_document
+from pipelines.core.clean.dating import Evidence, combine, date_story, find_full_dates, load_rules
+
+REPO = Path(__file__).resolve().parents[2]
+NEWS = REPO / ".." / "shared" / "corpora" / "news-cluster" / "data"
+SEEDS = REPO / ".." / "shared" / "seeds"
+RULES = load_rules()
+
+needs_news = pytest.mark.skipif(not NEWS.is_dir(), reason="../shared/corpora/news-cluster not present")
+needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds not present")
+
+
+def _record(prefix: str) -> dict:
+    (p,) = NEWS.glob(prefix + "*.json")
+    return json.loads(p.read_text(encoding="utf-8"))
+
+
+def _real_date(rec: dict) -> dt.date:
+    return dt.date.fromisoformat(rec["date_publish"][:10])
+
+
+def _first_story(rec: dict, url: str | None = None) -> dict:
+    """The record as the clean stage sees it with its metadata dates removed."""
+    return segment_document(rec["text"], title=rec["title"], url=url)[0][0]
+
+
+@pytest.fixture(scope="module")
+def seed_stories():
+    return {p.name[:3]: segment_document(p.read_text(encoding="utf-8"))[0] for p in sorted(SEEDS.glob("*.txt"))}
+
+
+# ------------------------------------------------------------------------------------------ one rule each
+@needs_news
+def test_metadata_wins_over_the_text():
+    rec = _record("40d513a79bad99d885c4")
+    meta = dt.datetime.fromisoformat(rec["date_publish"])
+    st_ = segment_document(rec["text"], title=rec["title"], published=meta)[0][0]
+    assert (st_["published_date"], st_["published_precision"], st_["published_rule"]) == (meta.date(), "day", "metadata")
+    assert st_["published_date_source"] == "metadata"
+
+
+@needs_news
+def test_dated_header_xinhua_updated_line():
+    rec = _record("0046d5ff09e56287742e")  # "Xinhua | Updated: 2017-09-15 17:52"
+    st_ = _first_story(rec)
+    assert (st_["published_date"], st_["published_precision"]) == (_real_date(rec), "day")
+    assert st_["published_rule"].startswith("dated_header") and st_["published_date_source"] == "explicit"
+
+
+@needs_news
+@pytest.mark.parametrize("prefix", ["0046d5ff09e56287742e",    # /world/2017-09/15/content_...
+                                    "dd06e8a0cdc32a4f4d1c"])   # /2016/05/29/479919582/...
+def test_url_date(prefix):
+    rec = _record(prefix)
+    d = date_story("", [], None, rec["url"], RULES)
+    assert (d.date, d.precision, d.rule) == (_real_date(rec), "day", "url_date")
+
+
+def test_url_date_month_name_and_impossible_dates():
+    d = date_story("", [], None, "https://www.theguardian.com/technology/2018/feb/05/tech-addiction-campaign", RULES)
+    assert (d.date, d.rule) == (dt.date(2018, 2, 5), "url_date")
+    # a URL whose digits are no date: no evidence, not an exception
+    d = date_story("", [], None, "https://example.org/2017/02/30/story", RULES)
+    assert d.precision == "none"
+
+
+@needs_news
+def test_dateline_needs_a_year_from_the_story():
+    rec = _record("454702c26d8a1ad3f8da")  # "ERIMO, Japan, Oct 19 (Reuters) -" and no full date in the story
+    st_ = _first_story(rec)
+    assert st_["dateline"].startswith("ERIMO")
+    assert (st_["published_date"], st_["published_rule"]) == (None, "none:dateline_without_year")
+    # the same dateline with the story's real photo caption of the day before: the year comes from that date
+    d = date_story("Ever since North Korea lobbed two missiles far above this fishing town, she has been on edge.",
+                   [("dateline", "ERIMO, Japan, Oct 19 (Reuters) - "),
+                    ("photo_caption", "A woman looks at the sea in Erimo, Japan, October 18, 2017.")], None, None, RULES)
+    assert (d.date, d.precision) == (dt.date(2017, 10, 19), "day") and "dateline_date" in d.rule
+
+
+@needs_news
+def test_latest_date_with_its_weekday():
+    rec = _record("40d513a79bad99d885c4")  # "on December 30, 2017" ... "on Saturday"
+    st_ = _first_story(rec)
+    assert (st_["published_date"], st_["published_precision"], st_["published_rule"]) == (
+        _real_date(rec), "day", "latest_date+weekday")
+
+
+def test_latest_date_with_today_and_yesterday():
+    today = "Officials said today that the ban, which took effect on September 15, 2017, was lifted."
+    d = date_story(today, [], None, None, RULES)
+    assert (d.date, d.precision, d.rule) == (dt.date(2017, 9, 15), "day", "latest_date+today")
+    yesterday = "The missile was fired yesterday, September 14, 2017, from near Pyongyang, the ministry said."
+    d = date_story(yesterday, [], None, None, RULES)
+    assert (d.date, d.precision, d.rule) == (dt.date(2017, 9, 15), "day", "latest_date+yesterday")
+
+
+@needs_news
+def test_latest_date_alone_is_a_lower_bound_week():
+    rec = _record("047dcb1a6c7d4047eed0")  # "during the incident at Terrigal Beach on Dec. 31." (no year there)
+    st_ = _first_story(rec)
+    if st_["published_rule"] == "latest_date":
+        lo = st_["published_date"]
+        assert st_["published_precision"] == "week" and lo <= _real_date(rec) <= lo + dt.timedelta(days=6)
+    d = date_story("The two pyrotechnicians jumped off the barge during the fireworks on December 31, 2017.",
+                   [], None, None, RULES)
+    assert (d.date, d.precision, d.rule, d.lo, d.hi) == (
+        dt.date(2017, 12, 31), "week", "latest_date", dt.date(2017, 12, 31), dt.date(2018, 1, 6))
+
+
+@needs_seeds
+def test_dated_photo_caption_with_its_weekday(seed_stories):
+    feed = seed_stories["002"]
+    dated = [s for s in feed if s["published_rule"] == "caption_date+weekday"]
+    assert len(dated) >= 5 and all(s["published_precision"] == "day" for s in dated)
+    for s in dated:  # the day is one the story itself names, never a day in between
+        raw = (SEEDS / next(p.name for p in SEEDS.glob("002_*"))).read_text(encoding="utf-8")
+        assert s["published_date"] in {d for _a, _b, d in find_full_dates(raw[s["raw_start"]:s["raw_end"]])}
+
+
+@needs_seeds
+def test_dated_photo_caption_alone_is_a_week(seed_stories):
+    (s,) = seed_stories["004"]
+    assert (s["published_precision"], s["published_rule"]) == ("week", "caption_date")
+
+
+@needs_seeds
+def test_glued_feed_order_bounds_an_undated_story(seed_stories):
+    feed = seed_stories["002"]
+    day = [(i, s["published_date"]) for i, s in enumerate(feed) if s["published_precision"] == "day"]
+    seq = [d for _i, d in day]
+    assert seq == sorted(seq, reverse=True)  # the explicit dates confirm the newest-first order
+    bounded = [(i, s) for i, s in enumerate(feed) if s["published_rule"].startswith("feed_order")]
+    assert bounded
+    for i, s in bounded:  # between its nearest dated neighbours, never a day of its own
+        newer = [d for j, d in day if j < i][-1]
+        older = [d for j, d in day if j > i][0]
+        assert s["published_precision"] != "day"
+        assert older.replace(day=1) <= s["published_date"] <= newer
+
+
+@needs_news
+def test_file_photo_dates_never_date_the_story():
+    rec = _record("f5f5577d9812350a1cf2")
+    st_ = _first_story(rec)
+    raw = "File - In this Thursday, Dec. 28, 2017 file photo, Ahed Tamimi is brought to a courtroom."
+    assert dating.text_evidence(raw, [], None, RULES) == ([], "no_date_evidence")
+    assert st_["published_date"] != dt.date(2017, 12, 28)
+
+
+def test_conflicting_evidence_lowers_the_precision():
+    a = Evidence("latest_date+weekday", dt.date(2017, 9, 15), dt.date(2017, 9, 15), RULES.strength["latest_date+weekday"])
+    b = Evidence("caption_date+weekday", dt.date(2017, 9, 20), dt.date(2017, 9, 20), RULES.strength["caption_date+weekday"])
+    d = combine([a, b], RULES)
+    assert d.rule.startswith("conflict:") and d.precision == "week" and (d.lo, d.hi) == (a.lo, b.hi)
+    far = Evidence("caption_date+weekday", dt.date(2018, 3, 1), dt.date(2018, 3, 1), b.strength)
+    d = combine([a, far], RULES)
+    assert (d.date, d.precision, d.rule) == (None, "none", "none:conflict")
+
+
+def test_none_reasons():
+    assert date_story("The minister spoke to reporters on Tuesday.", [], None, None, RULES).rule == \
+        "none:weekday_without_anchor"
+    assert date_story("The vote will be held on November 8, 2022.", [], None, None, RULES).rule == \
+        "none:only_future_dates"
+    assert date_story("The club was founded in 1959 and has grown since.", [], None, None, RULES).rule == \
+        "none:only_year_lower_bound"
+    assert date_story("Nobody knows when.", [], None, None, RULES).rule == "none:no_date_evidence"
+
+
+def test_extreme_values_are_ignored_not_raised():
+    text = ("The treaty was signed on February 30, 2020. A scan shows January 1, 9999 and 0001-01-01. "
+            "It took effect on December 31, 9999.")
+    d = date_story(text, [("dated_header", "Updated: 9999-12-31 23:59")], "9999-12-31", "https://x.org/0001/01/01/", RULES)
+    assert d.precision in dating.PRECISIONS  # no exception
+    assert d.date is None or dt.date(1900, 1, 1) <= d.date <= dt.date(2100, 12, 31)
+
+
+# ------------------------------------------------------------------------------------------ properties
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"]
+_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+_dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2030, 12, 31))
+
+
+@st.composite
+def _story(draw):
+    ds_ = draw(st.lists(_dates, min_size=0, max_size=4))
+    parts = []
+    for d in ds_:
+        form = draw(st.sampled_from(["{M} {d}, {y}", "{d} {M} {y}", "{y}-{m:02d}-{d:02d}"]))
+        when = form.format(M=_MONTHS[d.month - 1], d=d.day, y=d.year, m=d.month)
+        cue = draw(st.sampled_from(["", " on " + draw(st.sampled_from(_WEEKDAYS)), " yesterday", " today"]))
+        parts.append(f"Police said the protest took place on {when}{cue}.")
+    parts += draw(st.lists(st.sampled_from(["Crowds gathered on Sunday.", "The ministry said so last week.",
+                                            "It was the largest rally since 2011.", "Talks will resume next month."]),
+                           max_size=3))
+    order = draw(st.permutations(parts))
+    return " ".join(order), ds_
+
+
+@settings(max_examples=200, deadline=None)
+@given(_story())
+def test_no_inferred_date_after_the_latest_evidence_allows(story):
+    text, written = story
+    d = date_story(text, [], None, None, RULES)
+    if not written:
+        assert d.precision == "none"  # without a full date the text gives no day, week, month or year
+        return
+    latest = max(written)
+    if d.date is not None:
+        # the latest written date, plus one day for "yesterday", plus the lower-bound window: never later
+        assert d.hi is not None and d.hi <= latest + dt.timedelta(days=max(RULES.latest_date_window, 1))
+        assert d.date <= latest + dt.timedelta(days=1)
+        assert d.lo >= min(written)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_story())
+def test_precision_never_claims_more_than_the_evidence(story):
+    text, _written = story
+    d = date_story(text, [], None, None, RULES)
+    assert d.precision in dating.PRECISIONS
+    if d.precision == "none":
+        assert d.date is None and d.rule.startswith("none:")
+        return
+    width = (d.hi - d.lo).days
+    assert {"day": width == 0, "week": 0 < width <= 6}.get(d.precision, width > 6)
+    if d.precision == "day":  # a day only from point evidence: a weekday / today / yesterday cue on that date
+        assert any(part in ("latest_date+weekday", "latest_date+today", "latest_date+yesterday")
+                   for part in d.rule.removeprefix("conflict:").split("+") + [d.rule])
