@@ -4,6 +4,7 @@ values, and property tests: no inferred date lies after what the latest date evi
 never claims more than the evidence."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -109,16 +110,16 @@ def test_latest_date_with_today_and_yesterday():
 
 
 @needs_news
-def test_latest_date_alone_is_a_lower_bound_week():
-    rec = _record("047dcb1a6c7d4047eed0")  # "during the incident at Terrigal Beach on Dec. 31." (no year there)
+def test_latest_date_alone_is_only_a_lower_bound():
+    rec = _record("03f08e59e2d3cc90f3ef")  # a full date in the body, no weekday / today / yesterday cue on it
     st_ = _first_story(rec)
-    if st_["published_rule"] == "latest_date":
-        lo = st_["published_date"]
-        assert st_["published_precision"] == "week" and lo <= _real_date(rec) <= lo + dt.timedelta(days=6)
-    d = date_story("The two pyrotechnicians jumped off the barge during the fireworks on December 31, 2017.",
-                   [], None, None, RULES)
-    assert (d.date, d.precision, d.rule, d.lo, d.hi) == (
-        dt.date(2017, 12, 31), "week", "latest_date", dt.date(2017, 12, 31), dt.date(2018, 1, 6))
+    assert (st_["published_date"], st_["published_rule"]) == (None, "none:only_date_lower_bound")
+    text = "The two pyrotechnicians jumped off the barge during the fireworks on December 31, 2017."
+    assert date_story(text, [], None, None, RULES).rule == "none:only_date_lower_bound"
+    # with latest_date_alone on (rules data), the assumed window [latest, latest + 6] is a week, never a day
+    wide = dataclasses.replace(RULES, latest_date_alone=True)
+    d = date_story(text, [], None, None, wide)
+    assert (d.date, d.precision, d.rule, d.hi) == (dt.date(2017, 12, 31), "week", "latest_date", dt.date(2018, 1, 6))
 
 
 @needs_seeds

@@ -91,6 +91,7 @@ class DatingRules:
     header_rules: frozenset[str]
     url_date: list[re.Pattern]
     latest_date_window: int
+    latest_date_alone: bool
     caption_window: int
     year_only: bool
     month_only: bool
@@ -111,6 +112,7 @@ def load_rules(path: str = str(RULES_FILE)) -> DatingRules:
         header_rules=frozenset(d["header_span_rules"]),
         url_date=[re.compile(p) for p in d["url_date_patterns"]],
         latest_date_window=int(d["latest_date_window_days"]),
+        latest_date_alone=bool(d.get("latest_date_alone", False)),
         caption_window=int(d["caption_window_days"]),
         year_only=bool(d["year_only"]),
         month_only=bool(d.get("month_only", False)),
@@ -283,7 +285,10 @@ def text_evidence(text: str, spans: list[tuple[str, str]] = (), url: str | None 
         elif latest.weekday() in weekdays:
             add("latest_date+weekday", latest, latest, sent)
         else:
-            add("latest_date", latest, ds.add_days(latest, r.latest_date_window), sent)
+            if r.latest_date_alone:
+                add("latest_date", latest, ds.add_days(latest, r.latest_date_window), sent)
+            else:
+                coarse_reason = "only_date_lower_bound"
     if caption_dates:
         c = max(caption_dates)
         if c.weekday() in weekdays:
@@ -307,6 +312,8 @@ def text_evidence(text: str, spans: list[tuple[str, str]] = (), url: str | None 
         elif years and r.year_only:
             y = max(years)
             add("latest_year", ds.safe_date(y, 1, 1), ds.safe_date(y, 12, 31))
+        elif coarse_reason:
+            pass  # a full date was there: its reason says more than the month / year
         elif months:
             coarse_reason = "only_month_lower_bound"
         elif years:
