@@ -63,6 +63,14 @@ def test_dated_header_xinhua_updated_line():
 
 
 @needs_news
+def test_dated_header_left_inside_the_body():
+    rec = _record("feb63103e948b95bd727")  # "... sparks outrage Updated: 2016-05-30 09:53 (Agencies)" in line 1
+    st_ = _first_story(rec)
+    assert (st_["published_date"], st_["published_precision"]) == (_real_date(rec), "day")
+    assert "dated_header_inline" in st_["published_rule"]
+
+
+@needs_news
 @pytest.mark.parametrize("prefix", ["0046d5ff09e56287742e",    # /world/2017-09/15/content_...
                                     "dd06e8a0cdc32a4f4d1c"])   # /2016/05/29/479919582/...
 def test_url_date(prefix):

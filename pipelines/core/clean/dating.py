@@ -92,6 +92,8 @@ class DatingRules:
     url_date: list[re.Pattern]
     latest_date_window: int
     latest_date_alone: bool
+    inline_header: re.Pattern
+    inline_header_chars: int
     caption_window: int
     year_only: bool
     month_only: bool
@@ -113,6 +115,8 @@ def load_rules(path: str = str(RULES_FILE)) -> DatingRules:
         url_date=[re.compile(p) for p in d["url_date_patterns"]],
         latest_date_window=int(d["latest_date_window_days"]),
         latest_date_alone=bool(d.get("latest_date_alone", False)),
+        inline_header=re.compile(d["inline_header"]["pattern"], re.I),
+        inline_header_chars=int(d["inline_header"]["first_chars"]),
         caption_window=int(d["caption_window_days"]),
         year_only=bool(d["year_only"]),
         month_only=bool(d.get("month_only", False)),
@@ -230,6 +234,12 @@ def text_evidence(text: str, spans: list[tuple[str, str]] = (), url: str | None 
         if rule in r.header_rules:
             for _s, _e, d in find_full_dates(stext)[:1]:
                 add("dated_header", d, d, stext)
+    # --- the same header left inside the body's first lines ("... sparks outrage Updated: 2016-05-30 09:53")
+    head = text[: r.inline_header_chars]
+    for m in r.inline_header.finditer(head):
+        for s0, _e, d in find_full_dates(head[m.end(): m.end() + 40])[:1]:
+            if s0 <= 2:
+                add("dated_header_inline", d, d, head[m.start(): m.end() + 30])
     # --- URL: /2017/09/15/, /2017-09/15/, 20170915
     if url:
         for rx in r.url_date:
