@@ -23,6 +23,7 @@ evidence (logged), never an exception.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ _FULL_DATE_RES = [
     re.compile(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>[01]?\d)-(?P<d>[0-3]?\d)\b"),
     re.compile(r"\b(?P<y>(?:19|20)\d{2})/(?P<m>[01]?\d)/(?P<d>[0-3]?\d)\b"),
 ]
+_YEARISH = re.compile(r"(?:1[89]|20)\d\d")
 _MONTH_DAY_RE = re.compile(rf"\b(?P<m>{MONTH_RE})\s+(?P<d>{DAY_RE})\b(?!,?\s+{YEAR_RE})")
 _MONTH_YEAR_RE = re.compile(rf"\b(?P<m>{MONTH_RE})\s+(?:of\s+)?(?P<y>{YEAR_RE})\b")
 _YEAR_IN_TEXT = re.compile(r"(?<![\d$£€.,-])(?P<y>(?:19|20)\d{2})(?![\d%,.]\d|\s*(?:per\s*cent|%|km|million|billion))")
@@ -87,6 +89,8 @@ class DatingRules:
     source: dict[str, str]
     exclude: re.Pattern
     future: re.Pattern
+    exclude_lc: re.Pattern
+    future_lc: re.Pattern
     caption_rules: frozenset[str]
     header_rules: frozenset[str]
     url_date: list[re.Pattern]
@@ -110,6 +114,8 @@ def load_rules(path: str = str(RULES_FILE)) -> DatingRules:
         source={k: v["source"] for k, v in ev.items()},
         exclude=re.compile(d["exclude_sentences"], re.I),
         future=re.compile(d["future_sentences"], re.I),
+        exclude_lc=re.compile(d["exclude_sentences"]),
+        future_lc=re.compile(d["future_sentences"]),
         caption_rules=frozenset(d["caption_span_rules"]),
         header_rules=frozenset(d["header_span_rules"]),
         url_date=[re.compile(p) for p in d["url_date_patterns"]],
@@ -135,6 +141,8 @@ def _mk(y, m, d) -> dt.date | None:
 
 def find_full_dates(text: str) -> list[tuple[int, int, dt.date]]:
     """(start, end, date) of every full calendar date with a year in `text` (impossible / out-of-range ignored)."""
+    if not _YEARISH.search(text):
+        return []  # cheap pre-check: most sentences name no year
     out = []
     taken: list[tuple[int, int]] = []
     for rx in _FULL_DATE_RES:
@@ -158,6 +166,23 @@ def _sentences(text: str) -> list[str]:
     return [s for s in _SENT_SPLIT.split(text) if s and s.strip()]
 
 
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the sentences _sentences() returns, in order."""
+    out, pos = [], 0
+    for m in _SENT_SPLIT.finditer(text):
+        if text[pos:m.start()].strip():
+            out.append((pos, m.start()))
+        pos = m.end()
+    if text[pos:].strip():
+        out.append((pos, len(text)))
+    return out
+
+
+def _hit_sentences(rx: re.Pattern, text: str, starts: list[int]) -> set[int]:
+    """Indexes of the sentences (by their start offsets) in which `rx` matches: one pass over the whole text."""
+    return {bisect.bisect_right(starts, m.start()) - 1 for m in rx.finditer(text)}
+
+
 def _window(lo: dt.date, hi: dt.date) -> tuple[dt.date | None, str]:
     """The narrowest unit holding [lo, hi]: (date, precision)."""
     if hi < lo:
@@ -175,10 +200,11 @@ def _window(lo: dt.date, hi: dt.date) -> tuple[dt.date | None, str]:
 
 # ------------------------------------------------------------------------------------------------ evidence
 def _weekday_cues(sentences: list[str], rules: DatingRules) -> set[int]:
+    """Weekdays the (past, non-future) `sentences` name ("on Monday", "Saturday's vote"; not "every Monday")."""
     out = set()
     for s in sentences:
-        if rules.future.search(s):
-            continue
+        if "day" not in s:
+            continue  # every weekday name ends in "day"
         for m in _WEEKDAY_CUE.finditer(s):
             wd = weekday_number(m["wd"])
             if wd is not None:
@@ -248,15 +274,26 @@ def text_evidence(text: str, spans: list[tuple[str, str]] = (), url: str | None 
                 d = _mk(m["y"], m["m"], m["d"])
                 add("url_date", d, d, url)
                 break
-    body_sents = [s for s in _sentences(text) if not r.exclude.search(s)]
-    past_sents = [s for s in body_sents if not r.future.search(s)]
+    sspans = _sentence_spans(text)
+    starts = [a for a, _b in sspans]
+    low = text.lower()
+    if len(low) == len(text):  # the rules' patterns are lower case: matching on lowered text is ~4x faster than re.I
+        excluded = _hit_sentences(r.exclude_lc, low, starts)
+        fut = _hit_sentences(r.future_lc, low, starts)
+    else:  # a character whose lower case has another length: offsets would shift
+        excluded = _hit_sentences(r.exclude, text, starts)
+        fut = _hit_sentences(r.future, text, starts)
+    keep = [i for i in range(len(sspans)) if i not in excluded]
+    body_sents = [text[sspans[i][0]:sspans[i][1]] for i in keep]
+    future = [i in fut for i in keep]
+    past_sents = [s for s, f in zip(body_sents, future) if not f]
     full_past: list[tuple[dt.date, str]] = []
     n_future_only = 0
-    for s in body_sents:
+    for s, f in zip(body_sents, future):
         found = find_full_dates(s)
         if not found:
             continue
-        if r.future.search(s):
+        if f:
             n_future_only += 1
             continue
         full_past.extend((d, s) for _a, _b, d in found)
@@ -278,13 +315,14 @@ def text_evidence(text: str, spans: list[tuple[str, str]] = (), url: str | None 
                 else:
                     add("dateline_date", d, d, stext)
     weekdays = _weekday_cues(past_sents, r)
+    past_text = "\n".join(past_sents)
     later_year = False
     coarse_reason = ""
     if full_past:
         latest, sent = max(full_past, key=lambda t: t[0])
         low = sent.lower()
         # a later year named in a past-tense sentence: the latest full date is background, not the news day
-        later_year = any(int(m["y"]) > latest.year for s in past_sents for m in _YEAR_IN_TEXT.finditer(s))
+        later_year = any(int(m["y"]) > latest.year for m in _YEAR_IN_TEXT.finditer(past_text))
         if later_year:
             pass
         elif re.search(r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b", low):
@@ -313,7 +351,7 @@ def text_evidence(text: str, spans: list[tuple[str, str]] = (), url: str | None 
                 d = _mk(m["y"], m["m"], 1)
                 if d is not None:
                     months.append(d)
-        years = [int(m["y"]) for s in past_sents for m in _YEAR_IN_TEXT.finditer(s)]
+        years = [int(m["y"]) for m in _YEAR_IN_TEXT.finditer(past_text)] if _YEARISH.search(past_text) else []
         years = [y for y in years if ds.MIN_YEAR <= y <= ds.MAX_YEAR]
         if months and r.month_only:
             mo = max(months)
