@@ -16,12 +16,10 @@ Pipeline for one document:
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 
 from . import dating
-from .dating import find_dates
 from .rules import CleanRules, load_rules
 from .text import Line, excise, normalize_line, normalize_text, split_lines
 
