@@ -251,3 +251,18 @@ def test_precision_never_claims_more_than_the_evidence(story):
     if d.precision == "day":  # a day only from point evidence: a weekday / today / yesterday cue on that date
         assert any(part in ("latest_date+weekday", "latest_date+today", "latest_date+yesterday")
                    for part in d.rule.removeprefix("conflict:").split("+") + [d.rule])
+
+
+# ------------------------------------------------------------------------------------------ wiring into extract
+def test_extract_takes_the_story_precision():
+    """A story dated only to a week gives its "yesterday" event week precision, never a day (extract passes the
+    story's published_precision to resolve_event_date)."""
+    from pipelines.core.extract.events import extract_events
+
+    story = {"story_id": "st_x", "title": None, "outlet": None, "published_date": dt.date(2020, 9, 14),
+             "text": "Police arrested dozens of protesters in Minsk yesterday, the interior ministry said."}
+    got = {}
+    for prec in ("day", "week"):
+        events, _ = extract_events([{**story, "published_precision": prec}], use_classifier=False, roles="nearest")
+        got[prec] = {e["date_precision"] for e in events}
+    assert got["day"] == {"day"} and got["week"] == {"week"}
