@@ -227,7 +227,16 @@ def main(argv: list[str] | None = None) -> int:
     p_watch.add_argument("--cycles", type=int, default=None, metavar="N", help="stop after N updates (default: never)")
     p_watch.add_argument("--log-json", default=None, metavar="FILE",
                          help="append one JSON line per update (seconds, steps, batches, skipped) to FILE")
+    p_sql = sub.add_parser("sql", help="SQL over the published DuckDB database, read-only (a small shell, or -c SQL)")
+    p_sql.add_argument("--warehouse", default=None, help="warehouse folder (default: $NEWSEVENTS_WAREHOUSE or ./warehouse of the project)")
+    p_sql.add_argument("-c", "--command", dest="sql", default=None, metavar="SQL", help="run these statements, print the last result, exit")
+    p_sql.add_argument("--csv", action="store_true", help="print results as CSV (every row) instead of a table")
+    p_sql.add_argument("--max-rows", type=int, default=100, metavar="N", help="rows shown in a table (default 100)")
     args = parser.parse_args(argv)
+    if args.command == "sql":
+        from pipelines.sql import main as sql_main
+
+        return sql_main(args.warehouse, args.sql, "csv" if args.csv else "box", args.max_rows)
     if args.command in ("run", "watch"):
         for opt in ("batch_files", "batch_bytes"):
             if getattr(args, opt) is not None and getattr(args, opt) < 1:
