@@ -8,22 +8,8 @@ import sys
 from pathlib import Path
 
 import duckdb
-import pytest
-
-from pipelines.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    base = tmp_path_factory.mktemp("sql")
-    inp, wh = base / "in", base / "wh"
-    inp.mkdir()
-    for p in sorted((REPO / "seeds").glob("*.txt"))[:2]:
-        (inp / p.name).write_bytes(p.read_bytes())
-    assert main(["run", "--quiet", "--input", str(inp), "--warehouse", str(wh), "--dagster-home", str(base / "dh")]) == 0
-    return wh
 
 
 def _sql(wh: Path, *args: str) -> subprocess.CompletedProcess:
