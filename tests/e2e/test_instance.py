@@ -33,6 +33,7 @@ def test_cli_run_is_recorded_in_the_instance_the_ui_opens(tmp_path):
     assert cfg["telemetry"]["enabled"] is False and cfg["nux"]["enabled"] is False
 
     with DagsterInstance.from_config(str(home)) as instance:
+        assert instance.nux_enabled is False  # the UI's "join the community" dialog
         runs = instance.get_run_records()
         assert {r.dagster_run.job_name for r in runs} == {"newsevents_batch", "newsevents_downstream"}
         assert all(r.dagster_run.status == DagsterRunStatus.SUCCESS for r in runs)

@@ -70,6 +70,7 @@ def test_ui_shows_cli_runs_and_launches_the_full_job(tmp_path):
                     pytest.fail(f"dagster dev exited with {proc.returncode}")
                 time.sleep(2)
         assert nodes, "no answer from dagster dev"
+        assert _gql(port, "{ shouldShowNux }")["shouldShowNux"] is False  # no sign-up dialog
         # the CLI's work is visible: 1 batch (2 files), materialized; every check has a last result that passed
         for key in ("documents", "clean_stories", "removed_spans"):
             stats = nodes[key]["partitionStats"]
