@@ -39,9 +39,8 @@ test: install                     ## the test suite CI runs
 test-slow: install                ## the slow tests too (200 MB input, full corpora)
 	$(VENV)/bin/python -m pytest -m "slow or not slow" $(PYTEST_ARGS)
 
-ui: install                       ## Dagster UI on http://127.0.0.1:3000 (loopback only)
-	mkdir -p .dagster_home && printf 'telemetry:\n  enabled: false\n' > .dagster_home/dagster.yaml
-	DAGSTER_HOME=$(CURDIR)/.dagster_home $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+ui: install                       ## Dagster UI on http://127.0.0.1:3000 (loopback only), same instance as `newsevents run` (WAREHOUSE/_dagster)
+	DAGSTER_HOME="$$($(PY) -m pipelines.instance)" $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 dictionary: install               ## regenerate docs/data_dictionary.md from schemas/
 	$(VENV)/bin/python -m pipelines.core.publish.dictionary

@@ -14,7 +14,6 @@ import gc
 import logging
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -129,12 +128,12 @@ def _prepare(input_dir: str | None, warehouse_dir: str | None, quiet: bool, batc
     return input_path, root, progress, defs, {"loggers": {"progress": {}}}
 
 
-def _instance(tmp: str):
-    """$DAGSTER_HOME's instance when set (runs then show in the Dagster UI), else an ephemeral one in `tmp`."""
-    from dagster import DagsterInstance
+def _instance(root: Path, dagster_home: str | None):
+    """The persistent instance shared with `make ui` (pipelines/instance.py): --dagster-home, else $DAGSTER_HOME,
+    else WAREHOUSE/_dagster."""
+    from pipelines.instance import open_instance
 
-    home = os.environ.get("DAGSTER_HOME")
-    return DagsterInstance.from_config(home) if home else DagsterInstance.ephemeral(tempdir=tmp)
+    return open_instance(root, dagster_home)
 
 
 def _update(defs, instance, run_config, progress: _Progress, **kw):
@@ -166,7 +165,7 @@ def _report_failure(update, progress: _Progress) -> None:
 
 
 def run(input_dir: str | None, warehouse_dir: str | None, quiet: bool = False, batch_files: int | None = None,
-        batch_bytes: int | None = None) -> int:
+        batch_bytes: int | None = None, dagster_home: str | None = None) -> int:
     prepared = _prepare(input_dir, warehouse_dir, quiet, batch_files, batch_bytes)
     if prepared is None:
         return 2
@@ -175,9 +174,9 @@ def run(input_dir: str | None, warehouse_dir: str | None, quiet: bool = False, b
         # the ~500k objects of the imported libraries live until exit: keep them out of the cyclic GC's scans
         # (only in the console script, which exits right after the run; never inside a caller's process)
         gc.freeze()
-    with tempfile.TemporaryDirectory(prefix="newsevents-dagster-") as tmp:
+    with _instance(root, dagster_home) as instance:
         try:
-            update = _update(defs, _instance(tmp), run_config, progress)
+            update = _update(defs, instance, run_config, progress)
         except TimeoutError:  # the run lock: the message is already on stderr
             return 1
     if not update.success:
@@ -189,7 +188,7 @@ def run(input_dir: str | None, warehouse_dir: str | None, quiet: bool = False, b
 
 def watch(input_dir: str | None, warehouse_dir: str | None, *, interval: float = 60.0, cycles: int | None = None,
           quiet: bool = False, log_json: str | None = None, batch_files: int | None = None,
-          batch_bytes: int | None = None) -> int:
+          batch_bytes: int | None = None, dagster_home: str | None = None) -> int:
     """Keep the warehouse up to date with the input folder: an update every `interval` seconds in this one process
     (see pipelines/watch.py for what stays loaded between updates and when an update is skipped)."""
     from pipelines.watch import Watcher
@@ -198,8 +197,8 @@ def watch(input_dir: str | None, warehouse_dir: str | None, *, interval: float =
     if prepared is None:
         return 2
     input_path, root, progress, defs, run_config = prepared
-    with tempfile.TemporaryDirectory(prefix="newsevents-dagster-") as tmp:
-        watcher = Watcher(defs, _instance(tmp), lambda **kw: _update(defs, watcher.instance, run_config, progress, **kw),
+    with _instance(root, dagster_home) as instance:
+        watcher = Watcher(defs, instance, lambda **kw: _update(defs, watcher.instance, run_config, progress, **kw),
                           progress=progress, log_json=log_json)
         code = watcher.loop(interval=interval, cycles=cycles, on_failure=lambda u: _report_failure(u, progress),
                             on_success=lambda u: print(_summary(root), flush=True))
@@ -217,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="at most N new files per ingest batch (default: rules/ingest.yaml, 1000)")
     p_run.add_argument("--batch-bytes", type=int, default=None, metavar="N",
                        help="at most N bytes of new files per ingest batch (default: rules/ingest.yaml, 64 MiB)")
+    p_run.add_argument("--dagster-home", default=None, metavar="DIR",
+                       help="Dagster instance folder shared with `make ui` (default: $DAGSTER_HOME or WAREHOUSE/_dagster)")
     p_watch = sub.add_parser("watch", help="keep the warehouse up to date with the input folder (one long-lived "
                              "process: an update every --interval seconds, skipped when nothing changed)")
     for a in p_run._actions[1:]:  # the same options as `run` (all but -h)
@@ -226,7 +227,16 @@ def main(argv: list[str] | None = None) -> int:
     p_watch.add_argument("--cycles", type=int, default=None, metavar="N", help="stop after N updates (default: never)")
     p_watch.add_argument("--log-json", default=None, metavar="FILE",
                          help="append one JSON line per update (seconds, steps, batches, skipped) to FILE")
+    p_sql = sub.add_parser("sql", help="SQL over the published DuckDB database, read-only (a small shell, or -c SQL)")
+    p_sql.add_argument("--warehouse", default=None, help="warehouse folder (default: $NEWSEVENTS_WAREHOUSE or ./warehouse of the project)")
+    p_sql.add_argument("-c", "--command", dest="sql", default=None, metavar="SQL", help="run these statements, print the last result, exit")
+    p_sql.add_argument("--csv", action="store_true", help="print results as CSV (every row) instead of a table")
+    p_sql.add_argument("--max-rows", type=int, default=100, metavar="N", help="rows shown in a table (default 100)")
     args = parser.parse_args(argv)
+    if args.command == "sql":
+        from pipelines.sql import main as sql_main
+
+        return sql_main(args.warehouse, args.sql, "csv" if args.csv else "box", args.max_rows)
     if args.command in ("run", "watch"):
         for opt in ("batch_files", "batch_bytes"):
             if getattr(args, opt) is not None and getattr(args, opt) < 1:
@@ -235,8 +245,10 @@ def main(argv: list[str] | None = None) -> int:
             if args.interval < 0 or (args.cycles is not None and args.cycles < 1):
                 parser.error("--interval must be >= 0 and --cycles >= 1")
             return watch(args.input, args.warehouse, interval=args.interval, cycles=args.cycles, quiet=args.quiet,
-                         log_json=args.log_json, batch_files=args.batch_files, batch_bytes=args.batch_bytes)
-        return run(args.input, args.warehouse, quiet=args.quiet, batch_files=args.batch_files, batch_bytes=args.batch_bytes)
+                         log_json=args.log_json, batch_files=args.batch_files, batch_bytes=args.batch_bytes,
+                         dagster_home=args.dagster_home)
+        return run(args.input, args.warehouse, quiet=args.quiet, batch_files=args.batch_files, batch_bytes=args.batch_bytes,
+                   dagster_home=args.dagster_home)
     return 2
 
 

@@ -1,20 +1,21 @@
 """The one Definitions entry point: assets (collected from pipelines/assets), checks, resources, jobs, sensor.
 
 Jobs: `newsevents_batch` (documents + clean for one ingest batch, partitioned by `ingest_batch`),
-`newsevents_downstream` (everything else, over every live batch) and `newsevents` (every asset: with a partition
-key it runs that batch and then the rest). `newsevents run` plans the batches and runs the first two
-(pipelines/partitions.py)."""
+`newsevents_downstream` (everything else, over every live batch) and `newsevents` (the whole update, no partition
+key needed: what `newsevents run` does - plan the batches, one `newsevents_batch` run per new/dirty batch, then one
+`newsevents_downstream` run - from one op, so the UI's Launchpad can start it on a fresh or an existing warehouse;
+the runs it starts show in the UI beside it). See pipelines/partitions.py."""
 from __future__ import annotations
 
 import importlib
 import pkgutil
 
-from dagster import AssetSelection, AssetsDefinition, Definitions, define_asset_job, load_assets_from_modules
+from dagster import AssetsDefinition, Definitions, Failure, job, load_assets_from_modules, op
 
 import pipelines.assets as assets_pkg
 from pipelines.assets.publish import build_publish_assets
 from pipelines.io_manager import StageIOManager
-from pipelines.partitions import BATCH_JOB_NAME, DOWNSTREAM_JOB_NAME, batch_job, downstream_job, ingest_batch
+from pipelines.partitions import BATCH_JOB_NAME, DOWNSTREAM_JOB_NAME, batch_job, downstream_job
 from pipelines.resources import InputFolder, Warehouse
 from pipelines.sensors import build_new_files_sensor
 from schemas import PUBLIC_TABLES
@@ -32,6 +33,34 @@ def stage_assets() -> list[AssetsDefinition]:
         if m.name not in _NOT_STAGE_MODULES
     ]
     return list(load_assets_from_modules(modules))
+
+
+@op(required_resource_keys={"input_folder", "warehouse"},
+    description="Plan the ingest batches, run `newsevents_batch` for each new/dirty batch, then `newsevents_downstream` "
+    "(the same update as `newsevents run`, on this instance).")
+def update(context) -> None:  # (no annotation: this module uses postponed annotations, Dagster checks the type)
+    from pipelines.partitions import run_in_process
+
+    inp, wh = context.resources.input_folder, context.resources.warehouse
+    defs = build_definitions(str(inp.resolved_path()), str(wh.root), batch_max_files=inp.batch_max_files,
+                             batch_max_bytes=inp.batch_max_bytes)
+
+    def on_plan(prepared):
+        context.log.info(f"ingest batches: {prepared.plan.summary()} ({len(prepared.plan.live)} live)")
+
+    result = run_in_process(defs, context.instance, on_plan=on_plan)
+    for label, r in result.runs:
+        context.log.info(f"{label}: run {r.run_id} {'succeeded' if r.success else 'FAILED'}")
+    if not result.success:
+        raise Failure(f"{result.failed} failed: see its run ({result.runs[-1][1].run_id}); the published warehouse is "
+                      "unchanged unless the downstream run got to publish")
+
+
+@job(name=JOB_NAME, description="The whole pipeline, no partition key needed: plan the ingest batches, ingest → clean "
+     "each new/dirty batch (`newsevents_batch` runs), then dedup → extract → link → publish over every live batch "
+     "(a `newsevents_downstream` run). Same as `newsevents run`.")
+def update_job():
+    update()
 
 
 def build_definitions(input_path: str | None = None, warehouse_path: str | None = None, loggers: dict | None = None,
@@ -53,10 +82,7 @@ def build_definitions(input_path: str | None = None, warehouse_path: str | None 
         },
         loggers=loggers,
         sensors=[build_new_files_sensor(batch, down, warehouse_path)],
-        jobs=[define_asset_job(JOB_NAME, selection=AssetSelection.all(), partitions_def=ingest_batch,
-                               description="The whole pipeline for one ingest batch: ingest → clean of the batch, then "
-                               "dedup → extract → link → publish over every live batch."),
-              batch, down],
+        jobs=[update_job, batch, down],
     )
 
 

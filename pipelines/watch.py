@@ -16,8 +16,8 @@ interpreter and the libraries (~1.2 s), then the spaCy model, the actor dictiona
   code or rules on disk no longer match the code version this process loaded (restart it to pick them up: the
   process must not stamp rows made by old in-memory rules with the new version).
 
-Memory stays flat over cycles: the runs of a finished cycle are deleted from an ephemeral instance (with
-$DAGSTER_HOME set they are kept, for the UI), and every stage reads and writes its frames through Parquet.
+Memory stays flat over cycles: the runs of a finished cycle are deleted from an ephemeral instance (the
+CLI's persistent instance, shared with the UI, keeps them), and every stage reads and writes its frames through Parquet.
 Every cycle can be logged as one JSON line (`log_json`): seconds, per-step seconds, batches, skipped, RSS.
 """
 from __future__ import annotations
@@ -109,7 +109,7 @@ class Watcher:
             self._say(f"watch: cycle {self.cycle}: no change ({seconds:.2f}s)")
         else:
             self._say(f"watch: cycle {self.cycle}: {'done' if update.success else 'FAILED'} in {seconds:.1f}s")
-        if os.environ.get("DAGSTER_HOME") is None:  # ephemeral instance: keep memory flat over cycles
+        if self.instance is not None and self.instance.is_ephemeral:  # an in-memory instance: keep memory flat over cycles
             for _, result in update.runs:
                 self.instance.delete_run(result.run_id)
         self.cycle += 1

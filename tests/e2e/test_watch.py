@@ -21,7 +21,7 @@ def _watcher(inp: Path, wh: Path, tmp: str, log_json: Path | None = None):
     from pipelines.watch import Watcher
 
     _, _, progress, defs, run_config = _prepare(str(inp), str(wh), True, None, None)
-    instance = _instance(tmp)
+    instance = _instance(wh, tmp)
     return Watcher(defs, instance, lambda **kw: _update(defs, instance, run_config, progress, **kw),
                    progress=progress, log_json=str(log_json) if log_json else None)
 

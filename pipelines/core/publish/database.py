@@ -49,10 +49,30 @@ def build_duckdb(path: Path, tables: dict[str, pl.DataFrame | Path], *, comments
             con.execute(stmt)
         for stmt in comments:
             con.execute(stmt)
+        inherit_view_comments(con)
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
     finally:
         con.close()
+
+
+def inherit_view_comments(con: duckdb.DuckDBPyConnection) -> int:
+    """COMMENT ON the view columns that pass a base-table column through unchanged (views.VIEW_INHERITS) and have
+    no comment of their own: the base column's comment. Returns the number of comments set."""
+    from pipelines.core.publish.views import VIEW_INHERITS
+
+    n = 0
+    for view, base in VIEW_INHERITS.items():
+        rows = con.execute(
+            "SELECT v.column_name, b.comment FROM duckdb_columns() v JOIN duckdb_columns() b "
+            "ON b.database_name = v.database_name AND b.table_name = ? AND b.column_name = v.column_name "
+            "WHERE v.database_name = current_database() AND v.table_name = ? AND coalesce(v.comment, '') = '' "
+            "AND coalesce(b.comment, '') <> ''", [base, view]).fetchall()
+        for col, comment in rows:
+            quoted = comment.replace("'", "''")
+            con.execute(f'COMMENT ON COLUMN {view}."{col}" IS \'{quoted}\'')
+            n += 1
+    return n
 
 
 # ------------------------------------------------------------------ readers of the published database

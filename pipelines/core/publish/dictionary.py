@@ -95,7 +95,7 @@ def render() -> str:
         "",
         f"Generated from the pandera models in `schemas/` by `{COMMAND}`; CI runs it with `--check`. "
         "Do not edit by hand. The same descriptions are attached to the DuckDB tables and columns as "
-        "`COMMENT ON` (`SELECT table_name, column_name, comment FROM duckdb_columns()`).",
+        "`COMMENT ON` (`SELECT table_name, column_name, comment FROM duckdb_columns() WHERE database_name = current_database()`).",
         "",
         "## Tables",
         "",

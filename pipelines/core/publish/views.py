@@ -76,6 +76,10 @@ ACLED_MAPPING: dict[str, str] = {
     "n_reports / plover_type": "extra: number of stories, PLOVER type",
 }
 # descriptions of the view columns that are derived or renamed (pass-through columns keep their table's meaning)
+# a view column not documented in VIEW_COLUMN_DOCS that passes a column of this table through under the same name
+# gets that column's comment (pipelines/core/publish/database.py inherit_view_comments)
+VIEW_INHERITS: dict[str, str] = {"v_events": "events"}
+
 VIEW_COLUMN_DOCS: dict[str, dict[str, str]] = {
     "v_events": {
         "event_day": "Event date, else the story's publication date.",
