@@ -15,8 +15,9 @@ Pipeline per story:
    "+roles:nearest@1".
    Coordinated actors ("the EU, Canada and the US") expand into ONE EVENT PER ACTOR (documented choice).
    A mention without any actor is dropped (it cannot say who did what to whom).
-5. factuality (factuality.classify), date (dates.resolve_date, future=True for planned/threatened; fallback:
-   the publication date with precision "week", date_text NULL - never an invented day), place (places.find_place),
+5. factuality (factuality.classify), date (dates.resolve_event_date: the expression governing the trigger in the
+   parse; fallbacks "before" for past background, the publication week, none for undated plans; the rule goes
+   into `extractor` as "+date:<rule>"), place (places.find_place),
    quantity (quantities.find_quantities; the quantity whose kind fits the event type, nearest to the trigger).
 6. confidence = rule score, adjusted by actor completeness and, when the shipped classifier is present,
    blended with its probability for the rule's type (see `_confidence`).
@@ -496,6 +497,7 @@ def extract_events(stories: Iterable[dict], *, rules_dir: Path | None = None,
         text = story.get("text") or ""
         story_id = story["story_id"]
         published: date | None = story.get("published_date")
+        published_prec = story.get("published_precision") or ("day" if published is not None else "none")
         ctx = res.new_context()
         for s_idx, (s0, s1) in enumerate(split_sentences(text)):
             sentence = text[s0:s1]
@@ -508,7 +510,7 @@ def extract_events(stories: Iterable[dict], *, rules_dir: Path | None = None,
             actors = res.actors(sentence, ctx)
             if not actors:
                 continue
-            pending.append((story_id, published, s_idx, (s0, s1), sentence, triggers, actors))
+            pending.append((story_id, published, s_idx, (s0, s1), sentence, triggers, actors, published_prec))
         if len(pending) >= PARSE_CHUNK:
             flush()
     flush()
@@ -551,7 +553,7 @@ def _widen(actors: list, idx: list[int], sentence: str) -> list[int]:
 
 
 def _sentence_events(item: tuple, doc, res: _Resolvers, clf, seen_actors: dict[str, dict]) -> list[dict]:
-    story_id, published, s_idx, (s0, s1), sentence, triggers, actors = item
+    story_id, published, s_idx, (s0, s1), sentence, triggers, actors, published_prec = item
     quantities = res.find_quantities(sentence) if res.find_quantities else []
     place = res.find_place(sentence) if res.find_place else None
     sent_rows: dict[tuple, dict] = {}
@@ -561,7 +563,8 @@ def _sentence_events(item: tuple, doc, res: _Resolvers, clf, seen_actors: dict[s
             continue
         rule = trig.rule
         factuality, cue = fact.classify(sentence, trig.start, trig.end, rule.event_type)
-        ev_date, precision, date_text = _date(res, sentence, published, factuality)
+        ev_date, precision, date_text, date_rule = _date(sentence, (trig.start, trig.end), published, published_prec,
+                                                         factuality, doc)
         qty, qkind, qtext = pick_quantity(rule.event_type, trig, quantities)
         clf_p = None
         if clf is not None:
@@ -570,6 +573,7 @@ def _sentence_events(item: tuple, doc, res: _Resolvers, clf, seen_actors: dict[s
             clf_p = clf.prob_for(clf.predict_proba(sentence, (lo, hi)), rule.event_type)
         conf = _confidence(rule, len(sources), len(targets), clf_p)
         extractor = f"rule:{rule.name}@{rule.version}+{roles_id}" + ("+clf:" + clf.model_id if clf_p is not None else "")
+        extractor += f"+date:{date_rule}"
         for src in (sources or [None]):
             for tgt in (targets or [None]):
                 if src is not None and tgt is not None and src.actor_id == tgt.actor_id:
@@ -602,18 +606,13 @@ def _drop_subsumed(rows: list[dict]) -> list[dict]:
     return [b for b in rows if not any(covers(a, b) for a in rows)]
 
 
-def _date(res: _Resolvers, sentence: str, published: date | None, factuality: str):
-    future = factuality in ("planned", "threatened")
-    if res.resolve_date is not None:
-        d, precision, text = res.resolve_date(sentence, published, future=future)
-        if d is not None:
-            if published is not None and d > published and not future and factuality != "hypothetical":
-                d, precision, text = None, "none", None
-            else:
-                return d, precision, text
-    if published is not None:
-        return published, "week", None
-    return None, "none", None
+def _date(sentence: str, trigger: tuple[int, int], published: date | None, published_precision: str,
+          factuality: str, doc=None):
+    """(event_date, date_precision, date_text, rule) from dates.resolve_event_date (all date logic lives there)."""
+    from pipelines.core.extract.dates import resolve_event_date
+
+    r = resolve_event_date(sentence, trigger, published, published_precision, factuality, doc=doc)
+    return r.date, r.precision, r.text, r.rule
 
 
 def _row(story_id, s_idx, s0, s1, sentence, trig, rule, factuality, src, tgt, ev_date, precision, date_text,
