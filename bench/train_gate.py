@@ -7,6 +7,8 @@ Weak labels (documented in the model card written next to the weights):
             sentences with a coding, NGEC synthetic political-event stories (all 16 PLOVER types);
   negative  BBC sport, entertainment and tech stories (training part) and 1-3 sentence snippets cut from them (so
             that "short text" is not a cue for "positive": the PLOVER/PETR positives are single sentences);
+            template stories about what PLOVER does not code (natural disasters, weather, accidents, science and
+            space, company results; bench/gate_negatives.py, categories from the PLOVER manual), weight 0.5;
   unused    BBC business (mixed: trade disputes, sanctions, Yukos next to earnings; only evaluated), news-cluster
             (the generalisation test; never trained on), Giveme5W1H gold (38 of its 96 files are news-cluster
             articles), PETR2 GSR validation (kept unseen for the event typer's acceptance test).
@@ -38,6 +40,10 @@ BBC = SHARED / "corpora" / "bbc-fulltext"
 NEWS_CLUSTER = SHARED / "corpora" / "news-cluster"
 POS_FOLDERS = ("politics",)
 NEG_FOLDERS = ("sport", "entertainment", "tech")
+
+sys.path.insert(0, str(REPO / "bench"))
+
+import gate_negatives  # noqa: E402
 
 from pipelines.core.clean import relevance as R  # noqa: E402
 from pipelines.core.models import write_manifest  # noqa: E402
@@ -150,7 +156,7 @@ def fit_platt(m: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(res.x[0]), float(res.x[1])
 
 
-def build_training(seed: int):
+def build_training(seed: int, n_weak_negatives: int = 900):
     """-> (docs [(title, text)], y, weights, groups, bbc_train_frame). groups: 0..4 CV fold for BBC train docs and
     their snippets, -1 for the extra sources (always in the training side of every fold)."""
     import polars as pl
@@ -172,10 +178,13 @@ def build_training(seed: int):
     syn = ngec_synthetic()
     for t, x in syn:
         docs.append((t, x)); y.append(1.0); w.append(0.2); g.append(-1)
+    weak = gate_negatives.stories(seed=seed, n=n_weak_negatives) if n_weak_negatives else []
+    for t, x, _cat in weak:
+        docs.append((t, x)); y.append(0.0); w.append(0.5); g.append(-1)
     counts = {"bbc_train_pos": int(train.filter(pl.col("folder").is_in(POS_FOLDERS)).height),
               "bbc_train_neg": int(train.filter(pl.col("folder").is_in(NEG_FOLDERS)).height),
               "neg_snippets": int(sum(1 for a, b in zip(g, y) if a >= 0 and b == 0) - train.filter(pl.col("folder").is_in(NEG_FOLDERS)).height),
-              "sentences_pos": len(sents), "synthetic_pos": len(syn)}
+              "sentences_pos": len(sents), "synthetic_pos": len(syn), "weak_negatives": len(weak)}
     return docs, np.array(y), np.array(w), np.array(g), counts
 
 
@@ -184,9 +193,10 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=R.MODEL_DIR)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--l2", type=float, nargs="*", default=[1e-4, 3e-4, 1e-3, 3e-3])
+    ap.add_argument("--weak-negatives", type=int, default=900, help="template non-event stories (0 = none)")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    docs, y, sw, groups, counts = build_training(args.seed)
+    docs, y, sw, groups, counts = build_training(args.seed, args.weak_negatives)
     X = R.feature_matrix(docs)
     print(f"{len(docs)} training rows, {counts} ({time.perf_counter() - t0:.1f} s)")
     # choose l2 by 5-fold CV over the BBC training stories (log loss of full BBC stories, not snippets)

@@ -26,6 +26,8 @@ class CleanStories(pa.DataFrameModel):
     raw_end: pl.Int64 = pa.Field(ge=1, description="Offset in documents.raw_text just after the story's last line; raw_text[raw_start:raw_end] minus removed_spans, normalised, is `text`.")
     text: str = pa.Field(str_length={"min_value": 1}, description="Clean story body: raw slice minus every removed span (furniture, captions, title/topic lines, datelines), NFC, whitespace collapsed, one paragraph per line.")
     n_words: pl.Int32 = pa.Field(ge=1, description="Whitespace-separated words in `text`; video/teaser stubs have few.")
+    codeable_score: pl.Float64 = pa.Field(ge=0.0, le=1.0, description="Relevance gate: calibrated probability that the story reports political, security, diplomatic, protest, legal or economic-coercion actions (model card: pipelines/rules/models/relevance_gate/card.md).")
+    codeable: bool = pa.Field(description="codeable_score >= the gate's threshold (gate.json). Stories with codeable = false yield no events.")
 
     @pa.dataframe_check(description="raw_start < raw_end")
     def raw_offsets_ordered(cls, data: PolarsData) -> pl.LazyFrame:

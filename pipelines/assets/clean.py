@@ -9,6 +9,7 @@ from dagster import AssetExecutionContext, AssetIn, AssetOut, MetadataValue, mul
 from pipelines.assets._common import markdown_preview, schema_check_spec
 from pipelines.core.cache import batch_version
 from pipelines.core.clean import check_offsets, stories_and_spans
+from pipelines.core.clean.relevance import default_gate, score_stories
 from pipelines.core.validate import quarantine_frame
 from pipelines.partitions import ingest_batch, quarantine_stage, validated_partition
 from pipelines.resources import Warehouse
@@ -28,7 +29,9 @@ OFFSETS_QUARANTINE_STAGE = "clean__offsets"  # per batch: clean__offsets__<batch
             description="One row per story: glued files split at story boundaries (separators, headline lines, "
             "outlet suffixes, blank-line gaps, captions under Title Case headlines), with title, outlet, dateline, "
             "publication date and its source, raw offsets and the cleaned text (CONTRACT `stories` without the "
-            "dedup columns). Rules: pipelines/rules/boilerplate.yaml, outlets.yaml, segmentation.yaml.",
+            "dedup columns), and the relevance gate's `codeable` / `codeable_score` (does the story report actions "
+            "PLOVER codes?). Rules: pipelines/rules/boilerplate.yaml, outlets.yaml, segmentation.yaml; model: "
+            "pipelines/rules/models/relevance_gate/.",
         ),
         "removed_spans": AssetOut(
             key="removed_spans",
@@ -44,6 +47,8 @@ def clean(context: AssetExecutionContext, warehouse: Warehouse, documents: pl.Da
     work (an unchanged batch is not re-run), so no per-document cache is needed; the batch is then recorded as done."""
     started = time.perf_counter()
     batch = context.partition_key
+    # the relevance gate first: a missing or corrupt model file stops the step here with a ModelLoadError naming it
+    gate = default_gate()
     stories, spans = stories_and_spans(documents)
     stories = stories.sort("doc_id", "story_index")
     spans = spans.sort("doc_id", "char_start", "char_end")
@@ -57,6 +62,7 @@ def clean(context: AssetExecutionContext, warehouse: Warehouse, documents: pl.Da
         spans = spans.filter(~pl.concat_str([pl.col("doc_id"), pl.col("char_start").cast(pl.Utf8)], separator=":")
                              .is_in(list(bad_spans)))
         context.log.warning(f"{len(bad)} offset violation(s) quarantined")
+    stories = score_stories(stories, gate)  # codeable_score (probability) + codeable (core: clean/relevance.py)
     per_doc = stories.group_by("doc_id").len()["len"] if stories.height else pl.Series([], dtype=pl.UInt32)
     by_rule = Counter(spans["rule"].to_list())
     context.log.info(f"batch {batch}: {documents.height} documents -> {stories.height} stories, {spans.height} removed spans")
@@ -69,6 +75,8 @@ def clean(context: AssetExecutionContext, warehouse: Warehouse, documents: pl.Da
             "stub_stories_under_50_words": int((stories["n_words"] < 50).sum()) if stories.height else 0,
             "published_date_source": MetadataValue.json(dict(Counter(stories["published_date_source"].to_list()))),
             "offset_violations": len(bad),
+            "not_codeable_stories": int((~stories["codeable"]).sum()) if stories.height else 0,
+            "relevance_gate": gate.version,
         },
     )
     sp = validated_partition(

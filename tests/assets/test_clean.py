@@ -55,9 +55,42 @@ def test_clean_materializes_seeds(warehouse_dir, seeds_dir):
     assert mats[AssetKey("clean_stories")]["dagster/row_count"].value == 25
     assert mats[AssetKey("removed_spans")]["dagster/row_count"].value == spans.height > 0
     assert "| story_id |" in mats[AssetKey("clean_stories")]["preview"].value
+    # the relevance gate ran in the clean step: the seeds are political news, so every story is codeable
+    assert stories["codeable"].all() and stories["codeable_score"].is_between(0.0, 1.0).all()
+    assert mats[AssetKey("clean_stories")]["not_codeable_stories"].value == int((~stories["codeable"]).sum()) == 0
+    assert mats[AssetKey("clean_stories")]["relevance_gate"].value.startswith("relevance_gate@")
     # the audit is exact: every story text is its raw slice minus the logged removals
     raw = dict(docs.select("doc_id", "raw_text").iter_rows())
     for st in stories.iter_rows(named=True):
         sp = spans.filter(pl.col("doc_id") == st["doc_id"])
         assert rebuild_text(raw[st["doc_id"]], st["raw_start"], st["raw_end"],
                             zip(sp["char_start"].to_list(), sp["char_end"].to_list())) == st["text"]
+
+
+def test_clean_stops_at_start_when_the_gate_model_is_corrupt(warehouse_dir, seeds_dir, tmp_path, monkeypatch):
+    """A corrupt relevance-gate file fails the clean step before any story is written, naming the file."""
+    import shutil
+
+    import pytest
+
+    import pipelines.assets.clean as clean_mod
+    from pipelines.core.clean.relevance import MODEL_DIR, load_gate
+    from pipelines.core.models import ModelLoadError
+
+    bad = tmp_path / "gate"
+    shutil.copytree(MODEL_DIR, bad)
+    (bad / "weights.npz").write_bytes(b"not a model")
+    monkeypatch.setattr(clean_mod, "default_gate", lambda: load_gate(bad))
+    wh = Warehouse(path=str(warehouse_dir))
+    docs = _seed_documents(seeds_dir)
+    plan = plan_batches(list_inputs(seeds_dir), None, code_version=code_version(), now=datetime(2026, 1, 1))
+    (batch,) = plan.new
+    wh.write_registry(plan.registry)
+    wh.write_stage("documents", docs, batch=batch)
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(ingest_batch.name, [batch])
+    with pytest.raises(ModelLoadError, match=r"corrupt.*weights\.npz"):
+        materialize([AssetSpec("documents", partitions_def=ingest_batch), clean], partition_key=batch,
+                    instance=instance, resources={"warehouse": wh, "io_manager": StageIOManager(warehouse=wh)})
+    assert wh.read_stage("clean_stories", batch=batch) is None and wh.read_stage("removed_spans", batch=batch) is None
+    assert not wh.batch_is_staged(batch)

@@ -5,6 +5,7 @@ import polars as pl
 from dagster import AssetKey, SourceAsset, materialize
 
 from pipelines.assets.dedup import dedup
+from pipelines.core.clean.relevance import score_stories
 from pipelines.core.ids import stable_id
 from pipelines.io_manager import StageIOManager
 from pipelines.resources import Warehouse
@@ -18,9 +19,9 @@ def clean_stories(texts: dict[str, str]) -> pl.DataFrame:
         rows.append({"story_id": stable_id("st", doc_id, 1), "doc_id": doc_id, "story_index": 1, "title": doc,
                      "outlet": None, "dateline": None, "published_date": None, "published_date_source": "none",
                      "raw_start": 0, "raw_end": len(text), "text": text, "n_words": len(text.split())})
-    return pl.DataFrame(rows).with_columns(pl.col("story_index", "n_words").cast(pl.Int32),
-                                           pl.col("outlet", "dateline").cast(pl.String),
-                                           pl.col("published_date").cast(pl.Date))
+    return score_stories(pl.DataFrame(rows).with_columns(pl.col("story_index", "n_words").cast(pl.Int32),
+                                                         pl.col("outlet", "dateline").cast(pl.String),
+                                                         pl.col("published_date").cast(pl.Date)))
 
 
 def _run(wh: Warehouse, df: pl.DataFrame, spans: pl.DataFrame | None = None):
