@@ -83,7 +83,7 @@ def test_clean_stops_at_start_when_the_gate_model_is_corrupt(warehouse_dir, seed
     monkeypatch.setattr(clean_mod, "default_gate", lambda: load_gate(bad))
     wh = Warehouse(path=str(warehouse_dir))
     docs = _seed_documents(seeds_dir)
-    plan = plan_batches(list_inputs(seeds_dir), None, code_version=code_version(), now=datetime(2026, 1, 1))
+    plan = plan_batches(list_inputs(seeds_dir), None, code_version=batch_version(), now=datetime(2026, 1, 1))
     (batch,) = plan.new
     wh.write_registry(plan.registry)
     wh.write_stage("documents", docs, batch=batch)
