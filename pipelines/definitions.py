@@ -14,6 +14,7 @@ from dagster import AssetsDefinition, Definitions, Failure, job, load_assets_fro
 
 import pipelines.assets as assets_pkg
 from pipelines.assets.publish import build_publish_assets
+from pipelines.core.cache import STAGES, stage_version
 from pipelines.io_manager import StageIOManager
 from pipelines.partitions import BATCH_JOB_NAME, DOWNSTREAM_JOB_NAME, batch_job, downstream_job
 from pipelines.resources import InputFolder, Warehouse
@@ -63,6 +64,15 @@ def update_job():
     update()
 
 
+def with_stage_version(assets_def: AssetsDefinition) -> AssetsDefinition:
+    """The asset(s) with their stage's code version (pipelines.core.cache.stage_version; the stage is the group)."""
+    (group,) = set(assets_def.group_names_by_key.values())
+    if group not in STAGES:
+        raise ValueError(f"asset group {group!r} is no stage of pipelines.core.cache.STAGES {STAGES}")
+    version = stage_version(group)
+    return assets_def.map_asset_specs(lambda spec: spec.replace_attributes(code_version=version))
+
+
 def build_definitions(input_path: str | None = None, warehouse_path: str | None = None, loggers: dict | None = None,
                       batch_max_files: int | None = None, batch_max_bytes: int | None = None) -> Definitions:
     stages = stage_assets()
@@ -74,7 +84,7 @@ def build_definitions(input_path: str | None = None, warehouse_path: str | None 
     warehouse = Warehouse(path=warehouse_path)
     batch, down = batch_job(), downstream_job()
     return Definitions(
-        assets=[*stages, *publish],
+        assets=[with_stage_version(a) for a in (*stages, *publish)],
         resources={
             "input_folder": InputFolder(path=input_path, batch_max_files=batch_max_files, batch_max_bytes=batch_max_bytes),
             "warehouse": warehouse,

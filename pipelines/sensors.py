@@ -15,7 +15,7 @@ import os
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
 
-from pipelines.core.cache import code_version
+from pipelines.core.cache import batch_version
 from pipelines.core.ingest import SUPPORTED
 from pipelines.core.ingest.batches import batch_fingerprint
 from pipelines.partitions import BATCH_JOB_NAME, DOWNSTREAM_JOB_NAME, apply, ingest_batch, plan
@@ -77,7 +77,7 @@ def build_new_files_sensor(batch_job, downstream_job, warehouse_path: str | None
             dynamic.append(ingest_batch.build_add_request(add))
         if gone := [b for b in p.retired if b in have and b not in p.live]:
             dynamic.append(ingest_batch.build_delete_request(gone))
-        version = code_version()
+        version = batch_version()
         if p.to_run:
             runs = [RunRequest(job_name=BATCH_JOB_NAME, partition_key=b,
                                run_key=f"{b}:{version}:{batch_fingerprint(p.registry, b)}",

@@ -32,7 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from pipelines.core.cache import code_version
+from pipelines.core.cache import code_version, tree_version
 
 EXIT_CODE_CHANGED = 3
 
@@ -126,7 +126,7 @@ class Watcher:
             gc.freeze()
             ok = False
             while not self.stop.is_set():
-                if code_version() != self.version:
+                if tree_version() != self.version:
                     self._say("watch: the code or rules on disk changed since this process started; stopping "
                               "(restart `newsevents watch` to use them)")
                     return EXIT_CODE_CHANGED

@@ -7,7 +7,7 @@ import polars as pl
 from dagster import AssetExecutionContext, AssetIn, AssetOut, MetadataValue, multi_asset
 
 from pipelines.assets._common import markdown_preview, schema_check_spec
-from pipelines.core.cache import code_version
+from pipelines.core.cache import batch_version
 from pipelines.core.clean import check_offsets, stories_and_spans
 from pipelines.core.clean.relevance import default_gate, score_stories
 from pipelines.core.validate import quarantine_frame
@@ -41,7 +41,6 @@ OFFSETS_QUARANTINE_STAGE = "clean__offsets"  # per batch: clean__offsets__<batch
     },
     check_specs=[schema_check_spec("clean_stories"), schema_check_spec("removed_spans")],
     can_subset=False,
-    code_version=code_version(),
 )
 def clean(context: AssetExecutionContext, warehouse: Warehouse, documents: pl.DataFrame):
     """One ingest batch: documents[b] -> clean_stories[b], removed_spans[b]. The batch is the unit of incremental
@@ -94,4 +93,4 @@ def clean(context: AssetExecutionContext, warehouse: Warehouse, documents: pl.Da
     yield from sp.events()
     # Dagster stores each output (StageIOManager) as it is yielded, so both partition files are written here.
     if not (st.outcome.structural_errors or sp.outcome.structural_errors) and warehouse.batch_is_staged(batch):
-        warehouse.mark_batch_done(batch, code_version())
+        warehouse.mark_batch_done(batch, batch_version())

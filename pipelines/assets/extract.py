@@ -7,7 +7,7 @@ import polars as pl
 from dagster import AssetExecutionContext, AssetIn, AssetOut, MetadataValue, multi_asset
 
 from pipelines.assets._common import schema_check_spec, validated
-from pipelines.core.cache import RowCache, code_version, split_keys
+from pipelines.core.cache import RowCache, split_keys
 from pipelines.core.extract.batch import (  # noqa: F401  (EVENT_SCHEMA etc. re-exported for callers)
     CHUNK_STORIES, EVENT_SCHEMA, STORY_ACTOR_SCHEMA, events_frame, evidence_violations, extract_in_chunks)
 from pipelines.core.validate import quarantine_frame
@@ -75,7 +75,6 @@ def actors_frame(rows: list[dict]) -> pl.DataFrame:
     },
     check_specs=[schema_check_spec("event_mentions"), schema_check_spec("actors")],
     can_subset=False,
-    code_version=code_version(),
 )
 def extract(context: AssetExecutionContext, warehouse: Warehouse, stories: pl.LazyFrame):
     started = time.perf_counter()

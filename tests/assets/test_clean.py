@@ -9,7 +9,7 @@ from dagster import AssetKey, AssetSpec, DagsterInstance, materialize
 
 from pipelines.assets.clean import clean
 from pipelines.core.clean import rebuild_text
-from pipelines.core.cache import code_version
+from pipelines.core.cache import batch_version
 from pipelines.core.ingest.batches import list_inputs, plan_batches
 from pipelines.io_manager import StageIOManager
 from pipelines.partitions import ingest_batch
@@ -30,7 +30,7 @@ def _seed_documents(seeds_dir) -> pl.DataFrame:
 def test_clean_materializes_seeds(warehouse_dir, seeds_dir):
     wh = Warehouse(path=str(warehouse_dir))
     docs = _seed_documents(seeds_dir)
-    plan = plan_batches(list_inputs(seeds_dir), None, code_version=code_version(), now=datetime(2026, 1, 1))
+    plan = plan_batches(list_inputs(seeds_dir), None, code_version=batch_version(), now=datetime(2026, 1, 1))
     (batch,) = plan.new
     wh.write_registry(plan.registry)
     wh.write_stage("documents", docs, batch=batch)
@@ -44,8 +44,8 @@ def test_clean_materializes_seeds(warehouse_dir, seeds_dir):
     spans = wh.read_stage("removed_spans", batch=batch)
     assert stories.equals(wh.read_stage("clean_stories"))  # the union of the live batches (only this one)
     # the batch is recorded as materialized by this code version (the next plan has nothing to do)
-    assert set(wh.read_registry()["code_version"]) == {code_version()}
-    assert plan_batches(list_inputs(seeds_dir), wh.read_registry(), code_version=code_version(),
+    assert set(wh.read_registry()["code_version"]) == {batch_version()}
+    assert plan_batches(list_inputs(seeds_dir), wh.read_registry(), code_version=batch_version(),
                         now=datetime(2026, 1, 2)).to_run == []
     counts = stories.join(docs.select("doc_id", "source_uri"), on="doc_id").group_by("source_uri").len().sort("source_uri")
     assert counts["len"].to_list() == [1, 10, 12, 1, 1]
@@ -83,7 +83,7 @@ def test_clean_stops_at_start_when_the_gate_model_is_corrupt(warehouse_dir, seed
     monkeypatch.setattr(clean_mod, "default_gate", lambda: load_gate(bad))
     wh = Warehouse(path=str(warehouse_dir))
     docs = _seed_documents(seeds_dir)
-    plan = plan_batches(list_inputs(seeds_dir), None, code_version=code_version(), now=datetime(2026, 1, 1))
+    plan = plan_batches(list_inputs(seeds_dir), None, code_version=batch_version(), now=datetime(2026, 1, 1))
     (batch,) = plan.new
     wh.write_registry(plan.registry)
     wh.write_stage("documents", docs, batch=batch)

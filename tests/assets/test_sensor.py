@@ -3,7 +3,7 @@ once every batch is materialized, and only once per state; nothing while a run h
 import polars as pl
 from dagster import DagsterInstance, DefaultSensorStatus, SensorResult, SkipReason, build_sensor_context
 
-from pipelines.core.cache import code_version
+from pipelines.core.cache import batch_version
 from pipelines.partitions import BATCH_JOB_NAME, DOWNSTREAM_JOB_NAME, batch_job, downstream_job, ingest_batch
 from pipelines.resources import PARTITIONED_STAGES, InputFolder, Warehouse
 from pipelines.sensors import build_new_files_sensor
@@ -13,7 +13,7 @@ def _materialize(wh: Warehouse, batch: str) -> None:
     """What a successful newsevents_batch run leaves behind: the batch's stage files, the batch stamped as done."""
     for name in PARTITIONED_STAGES:
         wh.write_stage(name, pl.DataFrame({"x": [1]}), batch=batch)
-    wh.mark_batch_done(batch, code_version())
+    wh.mark_batch_done(batch, batch_version())
 
 
 def test_sensor_requests_batches_then_downstream(tmp_path):

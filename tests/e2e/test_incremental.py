@@ -110,8 +110,8 @@ def test_only_affected_batches_run(tmp_path, monkeypatch, capsys):
     live = Warehouse(path=str(wh)).live_batches()
     assert first[1] not in live and len(live) == 2
     # another code version -> every live batch again (the backfill), then nothing
-    monkeypatch.setattr("pipelines.partitions.current_code_version", lambda: "test-version-2")
-    monkeypatch.setattr("pipelines.assets.clean.code_version", lambda: "test-version-2")
+    monkeypatch.setattr("pipelines.partitions.batch_version", lambda: "test-version-2")
+    monkeypatch.setattr("pipelines.assets.clean.batch_version", lambda: "test-version-2")
     assert go() == live
     assert go() == []
     assert set(Warehouse(path=str(wh)).read_registry()["code_version"]) == {"test-version-2"}

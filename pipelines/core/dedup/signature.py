@@ -52,14 +52,14 @@ def normalise(text: str) -> str:
 def scheme_id(cfg: DedupConfig) -> str:
     """Identifies how shingles/signatures were made. A persisted index is only reused when it matches: the probe
     hashes change if polars ever changes its string hash, the version if rensa changes its MinHash, and the code
-    version (pipelines.core.cache) whenever core code, rules or schemas change: a story_id is doc_id + index, so
+    version of the dedup stage (pipelines.core.cache, which includes clean's): a story_id is doc_id + index, so
     after a cleaner change the same id can carry another text, whose stored signature must not be reused."""
-    from pipelines.core.cache import code_version
+    from pipelines.core.cache import stage_version
 
     probe = pl.Series(_PROBE).hash(seed=_WORD_SEED).to_numpy()
     digest = hashlib.sha256(probe.tobytes()).hexdigest()[:12]
     return (f"w{cfg.shingle_words}-p{cfg.num_perm}-s{cfg.seed}-rensa{rensa.RMinHash.ALGORITHM_VERSION}"
-            f"-wh{digest}-code{code_version()}")
+            f"-wh{digest}-code{stage_version('dedup')}")
 
 
 def word_hashes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
