@@ -13,7 +13,7 @@ PLOVER_TYPES = (
     "ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION", "MOBILIZE", "COERCE", "ASSAULT",
 )
 FACTUALITY = ("asserted", "planned", "threatened", "negated", "hypothetical")
-DATE_PRECISION = ("day", "week", "month", "year", "none")
+DATE_PRECISION = ("day", "week", "month", "year", "before", "none")  # before: event_date is an upper bound
 QUANTITY_KINDS = ("participants", "arrested", "killed", "injured", "targets", "other")
 # factuality values for which an event date after publication is legitimate
 FUTURE_OK = ("planned", "threatened", "hypothetical")
@@ -42,7 +42,7 @@ class EventMentions(pa.DataFrameModel):
     target_country: Optional[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]{3}$", description="ISO3 of the target")
     target_sector: Optional[str] = pa.Field(nullable=True, description="PLOVER sector of the target")
     event_date: Optional[dt.date] = pa.Field(nullable=True, description="resolved event date (publication date when none is written)")
-    date_precision: str = pa.Field(isin=list(DATE_PRECISION), description="day|week|month|year|none")
+    date_precision: str = pa.Field(isin=list(DATE_PRECISION), description="day|week ([event_date, event_date+6])|month|year|before (happened on or before event_date = publication)|none")
     date_text: Optional[str] = pa.Field(nullable=True, description="the date expression the date was resolved from")
     location_name: Optional[str] = pa.Field(nullable=True, description="place name (offline gazetteer)")
     location_country: Optional[str] = pa.Field(nullable=True, description="ISO3 of the place")

@@ -226,10 +226,10 @@ def _sentence_rows(models: Models, res, story_id, published, pub_precision, s_id
         mode = rule.mode if rule is not None and rule.event_type == etype else None
         cameo = rule.cameo[:2] if rule is not None and rule.event_type == etype else None
         factuality, _cue = fact.classify(sentence, a0, a1, etype)
-        ed = resolve_event_date(sentence, (a0, a1), published, pub_precision, factuality, doc)
+        ed = resolve_event_date(sentence, (a0, a1), published, pub_precision, factuality, doc=doc)
         qty, qkind, qtext = E.pick_quantity(etype, _Anchor(a0, a1), quantities)
         anchor_id = f"anchor:rule:{rule.name}@{rule.version}" if rule is not None else PARSE_ROOT_ID
-        extractor = f"{models.version}+{anchor_id}"
+        extractor = f"{models.version}+{anchor_id}+date:{ed.rule}"
         conf = round(min(1.0, max(0.0, prob)), 4)
         for src in (sources or [None]):
             for tgt in (targets or [None]):

@@ -25,20 +25,15 @@ Rules (documented, deterministic):
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
 
-MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
-    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
-    "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
-}
-WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
+import yaml
 
-_MON = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
-        r"Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept\.?|Sep\.?|Oct\.?|Nov\.?|Dec\.?)")
-_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
-_YEAR = r"(?:1[89]\d\d|20\d\d)"
-_WD = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+from pipelines.core import dates_safe as ds
+from pipelines.core.datetext import DAY_RE as _DAY, MONTH_FULL_RE, MONTH_KEYS, MONTH_RE as _MON, MONTHS, WEEKDAY_RE as _WD, WEEKDAYS, YEAR_RE as _YEAR
 
 # (rule name, compiled regex). Order matters only for overlap resolution (longest match wins).
 _RULES: list[tuple[str, re.Pattern[str]]] = [
@@ -47,7 +42,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("month_day", re.compile(rf"\b(?P<mon>{_MON})\s+(?P<day>{_DAY})\b(?!\s*(?:per\s*cent|%|million|billion))")),
     ("day_month", re.compile(rf"\b(?P<day>{_DAY})\s+(?:of\s+)?(?P<mon>{_MON})\b")),
     ("month_year", re.compile(rf"\b(?P<mon>{_MON})\s+(?:of\s+)?(?P<year>{_YEAR})\b")),
-    ("in_month", re.compile(rf"\b(?:in|during|early|late|mid-?)\s+(?P<mon>January|February|March|April|June|July|August|September|October|November|December)\b(?!\s+\d)")),
+    ("in_month", re.compile(rf"\b(?:in|during|early|late|mid-?)\s+(?P<mon>{MONTH_FULL_RE})\b(?!\s+\d)")),
     ("in_year", re.compile(rf"\b(?:in|during)\s+(?P<year>{_YEAR})\b(?!\s*(?:per|%))")),
     ("yesterday", re.compile(r"\b(?:[Yy]esterday|[Ll]ast night)\b")),
     ("today", re.compile(r"\b(?:[Tt]oday|[Tt]onight|[Tt]his (?:morning|afternoon|evening))\b")),
@@ -66,7 +61,7 @@ _ATTRIBUTIVE_BEFORE = re.compile(r"(?:\b(?:the|a|an|its|his|her|their)|['’]s)\
 
 
 # cheap prefilter (substring tests on the lower-cased sentence): each rule runs only when one of its keywords is there
-_MONTH_KEYS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_KEYS = MONTH_KEYS
 _RULE_KEYS = {
     "month_day_year": _MONTH_KEYS, "day_month_year": _MONTH_KEYS, "month_day": _MONTH_KEYS, "day_month": _MONTH_KEYS,
     "month_year": _MONTH_KEYS, "in_month": _MONTH_KEYS, "in_year": ("in ", "during "),
@@ -107,11 +102,7 @@ def _month(tok: str) -> int:
     return MONTHS[tok.rstrip(".").lower()]
 
 
-def _safe_date(y: int, m: int, d: int) -> date | None:
-    try:
-        return date(y, m, d)
-    except ValueError:
-        return None
+_safe_date = ds.safe_date
 
 
 NEAR_FUTURE_DAYS = 45
@@ -122,16 +113,24 @@ def _shift_year(d: date, published: date, future: bool) -> date | None:
         if (d - published).days <= NEAR_FUTURE_DAYS:
             return None  # "after Nov. 5" read on 3 Oct: a near-future date in a sentence not marked future -> no guess
         return _safe_date(d.year - 1, d.month, d.day) or d
-    if future and d < published - timedelta(days=31):
+    back = ds.add_days(published, -31)
+    if future and back is not None and d < back:
         return _safe_date(d.year + 1, d.month, d.day) or d
     return d
 
 
+def _small(n: str) -> int | None:
+    if n.isdigit():
+        return int(n)
+    return _SMALL.get(n.lower())
+
+
 def _resolve_one(name: str, m: re.Match[str], published: date | None, future: bool):
-    """-> (date|None, precision) or None when the mention does not apply."""
+    """-> (date|None, precision) or None when the mention does not apply (or its arithmetic leaves the calendar:
+    every date here is built through dates_safe, so year 1 / 9999 / "February 30" are ignored, never raised)."""
     g = m.groupdict()
     if name in ("month_day_year", "day_month_year"):
-        d = _safe_date(int(g["year"]), _month(g["mon"]), int(re.sub(r"\D", "", g["day"])))
+        d = ds.checked(_safe_date(int(g["year"]), _month(g["mon"]), int(re.sub(r"\D", "", g["day"]))))
         return (d, "day") if d else None
     if name in ("month_day", "day_month"):
         day = int(re.sub(r"\D", "", g["day"]))
@@ -146,75 +145,82 @@ def _resolve_one(name: str, m: re.Match[str], published: date | None, future: bo
         d = _shift_year(d, published, future)
         return (d, "day") if d else None
     if name == "month_year":
-        return (date(int(g["year"]), _month(g["mon"]), 1), "month")
+        d = ds.checked(_safe_date(int(g["year"]), _month(g["mon"]), 1))
+        return (d, "month") if d else None
     if name == "in_month":
         if published is None:
             return (None, "none")
-        d = date(published.year, _month(g["mon"]), 1)
+        d = _safe_date(published.year, _month(g["mon"]), 1)
+        if d is None:
+            return None
         if not future and d > published:
-            d = date(published.year - 1, d.month, 1)
+            d = _safe_date(published.year - 1, d.month, 1)
         elif future and d.year == published.year and d.month < published.month:
-            d = date(published.year + 1, d.month, 1)
-        return (d, "month")
+            d = _safe_date(published.year + 1, d.month, 1)
+        return (d, "month") if d else None
     if name == "in_year":
-        return (date(int(g["year"]), 1, 1), "year")
+        d = ds.checked(_safe_date(int(g["year"]), 1, 1))
+        return (d, "year") if d else None
     if published is None:
         return (None, "none")
+    out: tuple[date | None, str] | None = None
     if name == "yesterday":
-        return (published - timedelta(days=1), "day")
-    if name == "today":
-        return (published, "day")
-    if name == "tomorrow":
-        return (published + timedelta(days=1), "day") if future else None
-    if name == "weekday":
+        out = (ds.add_days(published, -1), "day")
+    elif name == "today":
+        out = (published, "day")
+    elif name == "tomorrow":
+        out = (ds.add_days(published, 1), "day") if future else None
+    elif name == "weekday":
         wd = WEEKDAYS[g["wd"].lower()]
         if future:
             delta = (wd - published.weekday()) % 7 or 7
-            return (published + timedelta(days=delta), "day")
-        delta = (published.weekday() - wd) % 7
-        return (published - timedelta(days=delta), "day")
-    if name == "ago":
-        k = int(g["n"]) if g["n"].isdigit() else _SMALL[g["n"].lower()]
+            out = (ds.add_days(published, delta), "day")
+        else:
+            out = (ds.add_days(published, -((published.weekday() - wd) % 7)), "day")
+    elif name == "ago":
+        k = _small(g["n"])
         unit = g["unit"].lower().rstrip("s")
+        if k is None:
+            return None
         if unit == "day":
-            return (published - timedelta(days=k), "day")
-        if unit == "week":
-            return (published - timedelta(weeks=k), "week")
-        if unit == "month":
-            y, mo = published.year, published.month - k
-            while mo <= 0:
-                y, mo = y - 1, mo + 12
-            return (date(y, mo, 1), "month")
-        return (date(published.year - k, 1, 1), "year")
-    if name == "weekend":
+            out = (ds.add_days(published, -k), "day")
+        elif unit == "week":
+            out = (ds.add_days(published, -7 * k), "week")
+        elif unit == "month":
+            back = ds.add_months(published, -k)
+            out = (back.replace(day=1) if back else None, "month")
+        else:
+            back = ds.add_years(published, -k)
+            out = (back.replace(month=1, day=1) if back else None, "year")
+    elif name == "weekend":
         # "at the weekend": the last Saturday on or before publication (next one when future)
-        delta = (published.weekday() - 5) % 7
-        sat = published - timedelta(days=delta)
-        if future and sat < published:
-            sat += timedelta(days=7)
-        return (sat, "week")
-    if name == "rel_week":
+        sat = ds.add_days(published, -((published.weekday() - 5) % 7))
+        if future and sat is not None and sat < published:
+            sat = ds.add_days(sat, 7)
+        out = (sat, "week")
+    elif name == "rel_week":
         which = g["which"].lower()
         unit = g["unit"].lower()
         step = {"last": -1, "previous": -1, "this": 0, "next": 1}[which]
         if step > 0 and not future:
             return None
         if unit in ("week", "weekend"):
-            monday = published - timedelta(days=published.weekday()) + timedelta(weeks=step)
+            this_monday = ds.week_start(published)
+            monday = ds.add_days(this_monday, 7 * step)
             if unit == "weekend":
-                monday += timedelta(days=5)
-            if not future and monday > published:
-                monday = published - timedelta(days=published.weekday())
-            return (monday, "week")
-        if unit == "month":
-            y, mo = published.year, published.month + step
-            if mo == 0:
-                y, mo = y - 1, 12
-            elif mo == 13:
-                y, mo = y + 1, 1
-            return (date(y, mo, 1), "month")
-        return (date(published.year + step, 1, 1), "year")
-    return None
+                monday = ds.add_days(monday, 5)
+            if not future and monday is not None and monday > published:
+                monday = this_monday
+            out = (monday, "week")
+        elif unit == "month":
+            mo = ds.add_months(published.replace(day=1), step)
+            out = (mo, "month")
+        else:
+            yr = ds.add_years(published.replace(month=1, day=1), step)
+            out = (yr, "year")
+    if out is None or out[0] is None:
+        return None
+    return out
 
 
 _PREC_RANK = {"day": 0, "week": 1, "month": 2, "year": 3, "none": 4}
@@ -245,3 +251,245 @@ def resolve_date(sentence: str, published: date | None, future: bool = False) ->
     if d is None:
         return (None, "none", text)
     return (d, prec, text)
+
+
+# ================================================================== clause-level event dates (issue 15)
+PRECISIONS = ("day", "week", "month", "year", "before", "none")
+_RANK = {p: i for i, p in enumerate(PRECISIONS)}
+FUTURE_FACTUALITY = ("planned", "threatened", "hypothetical")
+RULES_FILE = Path(__file__).resolve().parents[2] / "rules" / "dating.yaml"
+# expressions whose value is computed from the publication date (their precision cannot beat the anchor's)
+_RELATIVE = {"month_day", "day_month", "in_month", "yesterday", "today", "tomorrow", "weekday", "rel_week", "ago",
+             "weekend"}
+_CLAUSE_BREAK = re.compile(r"[;:()]|\s[-–—]\s|,\s+(?:and|but|which|who|when|where|while|after|before|as)\b|"
+                           r"\b(?:but|while|although|whereas|after|before|since|because|when)\b", re.I)
+
+
+@dataclass(frozen=True)
+class EventDate:
+    """date: the day / first day of the week / month / year, or the publication date for "before" (upper bound);
+    precision: day | week ([date, date+6]) | month | year | before (date is an upper bound) | none (date None);
+    text: the date expression as written (None for fallbacks); rule: which rule decided (goes into extractor)."""
+    date: date | None
+    precision: str
+    text: str | None
+    rule: str
+
+
+@lru_cache(maxsize=4)
+def _event_rules(path: str = str(RULES_FILE)) -> dict:
+    d = yaml.safe_load(Path(path).read_text(encoding="utf-8"))["event"]
+    return {"background": re.compile("|".join(f"(?:{c})" for c in d["background_cues"]), re.I),
+            "news_window_days": int(d.get("news_window_days", 7))}
+
+
+def _coarser(a: str, b: str) -> str:
+    return a if _RANK[a] >= _RANK[b] else b
+
+
+def _norm_precision(d: date | None, precision: str) -> date | None:
+    """The canonical date of a (date, precision) window: week -> as given, month -> 1st, year -> 1 January."""
+    if d is None:
+        return None
+    if precision == "month":
+        return d.replace(day=1)
+    if precision == "year":
+        return d.replace(month=1, day=1)
+    return d
+
+
+def _span_tokens(doc, start: int, end: int):
+    base = getattr(doc, "start_char", 0)
+    return [t for t in doc if (t.idx - base) < end and (t.idx - base + len(t.text)) > start]
+
+
+def _head_of(tokens):
+    ids = {t.i for t in tokens}
+    for t in tokens:
+        if t.head.i not in ids or t.head.i == t.i:
+            return t
+    return tokens[0] if tokens else None
+
+
+def _clause_head(tok):
+    seen = 0
+    while tok.pos_ not in ("VERB", "AUX") and tok.dep_ != "ROOT" and tok.head.i != tok.i and seen < 30:
+        tok = tok.head
+        seen += 1
+    return tok
+
+
+def _governor(m_tok):
+    """The token a date expression attaches to: the head of its preposition for "on Monday", the verb for an
+    npadvmod ("Monday", "yesterday"), the noun for an attributive date ("the Aug 9 election")."""
+    g = m_tok
+    if g.dep_ == "pobj" and g.head.i != g.i:
+        g = g.head
+    return g.head if g.head.i != g.i else g
+
+
+def _is_ancestor(a, b) -> bool:
+    """a dominates b (or is b)."""
+    if a.i == b.i:
+        return True
+    return any(x.i == a.i for x in b.ancestors)
+
+
+def _parse_relation(doc, trigger: tuple[int, int], s: int, e: int) -> tuple[int, str] | None:
+    """(rank, relation) of the date mention s:e to the trigger in the parse; None when it dates another clause."""
+    ttoks = _span_tokens(doc, *trigger)
+    mtoks = _span_tokens(doc, s, e)
+    if not ttoks or not mtoks:
+        return None
+    t_head, m_head = _head_of(ttoks), _head_of(mtoks)
+    if any(t.i in {x.i for x in ttoks} for t in mtoks):
+        return (0, "trigger")  # the trigger phrase holds the date ("the Aug 9 election" as trigger)
+    g = _governor(m_head)
+    tid = {x.i for x in ttoks}
+    if g.i in tid:
+        return (0, "dependent")  # on Monday -> detained; the Aug 9 election -> election
+    t_clause, g_clause = _clause_head(t_head), _clause_head(g)
+    if g_clause.i == t_clause.i:
+        if g.i == g_clause.i:
+            return (0, "clause")  # another verb token of the clause (aux) or the clause verb itself
+        return (1, "clause_attributive")  # modifies a noun of the trigger's clause ("at the Aug 9 rally")
+    if _is_ancestor(g_clause, t_clause):
+        return (2, "ancestor_clause")  # "Police said on Sunday they detained 200": the report date bounds it
+    if _is_ancestor(t_clause, g_clause):
+        # a clause under the trigger: its complement ("said ... detained on Sunday") or adverbial clause may
+        # carry the date (the parser often attaches it there); a relative / coordinated clause dates another event
+        x, path = g_clause, []
+        while x.i != t_clause.i and len(path) < 30:
+            path.append(x.dep_)
+            x = x.head
+        if not any(dep in ("relcl", "acl", "conj", "parataxis", "appos") for dep in path):
+            return (3, "descendant_clause")
+    return None
+
+
+def _regex_relation(sentence: str, trigger: tuple[int, int], s: int, e: int) -> tuple[int, str]:
+    """Without a parse: same clause (between clause breaks) ranks first, then the nearest other mention."""
+    lo, hi = min(s, trigger[0]), max(e, trigger[1])
+    between = sentence[min(e, trigger[0]) if e <= trigger[0] else trigger[1]:s if s >= trigger[1] else trigger[0]]
+    if lo < hi and not _CLAUSE_BREAK.search(between):
+        return (0, "clause_regex")
+    return (3, "sentence_regex")
+
+
+_OFFSET = re.compile(r"\b(?P<n>an?|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,3})\s+(?P<unit>days?|weeks?|"
+                     r"months?)\s+(?P<dir>after|before|since|from)\s+", re.I)
+_OFFSET_REACH = 40  # chars between "N days after" and the dated mention it counts from ("the August 9 election")
+
+
+def offset_mentions(sentence: str, published: date | None, future: bool = False):
+    """ "44 days after the August 9 election", "a week after Aug. 9": (start, end, date, precision, text) with the
+    offset applied to the dated mention that follows within _OFFSET_REACH characters (no sentence punctuation)."""
+    low = sentence.lower()
+    if " after " not in low and " before " not in low and " since " not in low and " from " not in low:
+        return []
+    out = []
+    mentions = None
+    for om in _OFFSET.finditer(sentence):
+        if mentions is None:
+            mentions = _iter_mentions(sentence)
+        for s, e, name, m in mentions:
+            if s < om.end() or s - om.end() > _OFFSET_REACH:
+                continue
+            if re.search(r"[.;:!?]", sentence[om.end():s]):
+                break
+            if name not in ("month_day_year", "day_month_year", "month_day", "day_month"):
+                break
+            res = _resolve_one(name, m, published, False)
+            if res is None or res[0] is None:
+                break
+            k = _small(om["n"])
+            if k is None:
+                break
+            sign = -1 if om["dir"].lower() == "before" else 1
+            unit = om["unit"].lower().rstrip("s")
+            if unit == "day":
+                d, prec = ds.add_days(res[0], sign * k), "day"
+            elif unit == "week":
+                d, prec = ds.add_days(res[0], sign * 7 * k - 3), "week"  # window centred on the nominal day
+            else:
+                d, prec = ds.add_months(res[0], sign * k), "month"
+                d = d.replace(day=1) if d else None
+            if d is not None:
+                out.append((om.start(), e, ds.checked(d), prec, sentence[om.start():e]))
+            break
+    return [o for o in out if o[2] is not None]
+
+
+def resolve_event_date(sentence: str, trigger: tuple[int, int], published: date | None,
+                       published_precision: str, factuality: str, doc=None) -> EventDate:
+    """Date of the event whose trigger is sentence[trigger[0]:trigger[1]].
+
+    1. The temporal expression that governs the trigger: with a spaCy parse (`doc`, whose text is the sentence),
+       a date attached to the trigger itself or to its clause verb beats one modifying a noun of the clause, which
+       beats one of a dominating clause (a reporting verb); a date in another clause (a relative clause, a
+       coordinated clause) is never taken. Without a parse: a date in the trigger's clause (no clause break between
+       them), then the nearest in the sentence. Ties: precision (day first), adverbial over attributive, distance.
+    2. Relative expressions are resolved against `published`; their precision is never finer than
+       `published_precision` (a story dated only to the week gives "yesterday" week precision).
+    3. No expression: planned / threatened / hypothetical -> none; a past-background cue in the trigger's clause
+       (rules/dating.yaml event.background_cues: past perfect, "previously", "former" ...) -> (published,
+       "before"); otherwise the publication week -> (published - 6, "week"), i.e. [published-6, published].
+    A past (non-future) result is never after `published`.
+    """
+    if published_precision in ("none", None, "") or published is None:
+        published, published_precision = None, "none"
+    if published_precision not in _RANK:
+        published_precision = "day"
+    future = factuality in ("planned", "threatened")
+    future_ok = factuality in FUTURE_FACTUALITY
+    best = None
+    t0, t1 = trigger
+    composite = offset_mentions(sentence, published, future)
+    cands = [(s, e, "offset", None, (d, p)) for s, e, d, p, _t in composite]
+    for s, e, name, m in _iter_mentions(sentence):
+        if any(cs <= s and e <= ce for cs, ce, *_r in cands):
+            continue  # the date an offset counts from ("44 days after the August 9 election")
+        cands.append((s, e, name, m, None))
+    for s, e, name, m, pre in cands:
+        res = pre if pre is not None else _resolve_one(name, m, published, future)
+        if res is None:
+            continue
+        d, prec = res
+        if d is None:
+            continue
+        if published is not None and not future_ok and d > published:
+            continue
+        rel = _parse_relation(doc, trigger, s, e) if doc is not None else None
+        if doc is not None and rel is None:
+            if _span_tokens(doc, s, e) and _span_tokens(doc, t0, t1):
+                continue  # the parse says the date belongs to another clause
+            rel = _regex_relation(sentence, trigger, s, e)
+        elif rel is None:
+            rel = _regex_relation(sentence, trigger, s, e)
+        if name in _RELATIVE:
+            prec = _coarser(prec, published_precision)
+            d = _norm_precision(d, prec) if prec in ("month", "year") else d
+        before = sentence[max(0, s - 12):s]
+        attributive = bool(_ATTRIBUTIVE_BEFORE.search(before)) and not _ADVERBIAL_BEFORE.search(before)
+        dist = t0 - e if e <= t0 else s - t1 if s >= t1 else 0
+        key = (rel[0], _RANK[prec], 1 if attributive else 0, abs(dist))
+        if best is None or key < best[0]:
+            best = (key, d, prec, sentence[s:e], f"{name}:{rel[1]}")
+    if best is not None:
+        _k, d, prec, text, rule = best
+        return EventDate(d, prec, text, rule)
+    if published is None:
+        return EventDate(None, "none", None, "no_anchor")
+    if future_ok:
+        return EventDate(None, "none", None, "undated_future")
+    rules = _event_rules()
+    cut = 0
+    for mm in _CLAUSE_BREAK.finditer(sentence[:t0]):
+        cut = mm.end()
+    if rules["background"].search(sentence[cut:t1]):
+        return EventDate(published, "before", None, "background_before")
+    prec = _coarser("week", published_precision)
+    if prec == "week":
+        start = ds.add_days(published, -(rules["news_window_days"] - 1))
+        return EventDate(start or published, "week", None, "published_week")
+    return EventDate(_norm_precision(published, prec), prec, None, "published_" + prec)
