@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import itertools
+import statistics
 import subprocess
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -128,19 +130,48 @@ def from_cores(input_dir: Path) -> tuple[pl.DataFrame, ...]:
 
 
 # ----------------------------------------------------------------------------------------------- report
+def half_of(event_id: str) -> str:
+    """The labelled groups are split in two halves by a hash of their event_id: thresholds are chosen on `tune`
+    only, `test` is reported untouched."""
+    return "tune" if int(hashlib.sha1(event_id.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "test"
+
+
+def coverage(arts: dict[str, set[str]], label_of: dict[str, str], files: list[str]) -> dict[str, float]:
+    """Per group: the share of its articles that carry the group's most-reported event cluster."""
+    by_group: dict[str, list[str]] = defaultdict(list)
+    for f in files:
+        by_group[label_of[f]].append(f)
+    out = {}
+    for g, fs in by_group.items():
+        cnt = Counter(c for f in fs for c in arts.get(f, ()))
+        out[g] = (cnt.most_common(1)[0][1] / len(fs)) if cnt else 0.0
+    return out
+
+
 def evaluate(documents, stories, events, clusters, labels_csv: Path) -> dict:
-    gold, label_of = gold_pairs(labels_csv)
+    gold_all, label_of = gold_pairs(labels_csv)
     out = {"articles_labelled": len(label_of), "documents": documents.height, "stories": stories.height,
            "mentions": events.height, "clusters": clusters.height,
            "multi_story_clusters": clusters.filter(pl.col("n_stories") > 1).height}
     for name, dedup in (("with_dedup", True), ("events_only", False)):
-        arts = clusters_by_article(documents, stories, events, dedup)
-        arts = {a: c for a, c in arts.items() if a in label_of}
-        pred = predicted_pairs(arts)
-        out[name] = prf(pred, gold)
-        out[name]["articles_with_events"] = sum(1 for c in arts.values() if c)
-        fp = sorted(pred - gold)
-        out[name]["false_pairs_sample"] = [(label_of[a], label_of[b]) for a, b in fp[:8]]
+        arts_all = clusters_by_article(documents, stories, events, dedup)
+        for half in ("all", "tune", "test"):
+            files = [f for f in label_of if half == "all" or half_of(label_of[f]) == half]
+            keep = set(files)
+            arts = {a: c for a, c in arts_all.items() if a in keep}
+            gold = {p for p in gold_all if p[0] in keep and p[1] in keep}
+            pred = {p for p in predicted_pairs(arts) if p[0] in keep and p[1] in keep}
+            r = prf(pred, gold)
+            r["articles"] = len(files)
+            r["groups"] = len({label_of[f] for f in files})
+            r["articles_with_events"] = sum(1 for a in files if arts.get(a))
+            cov = coverage(arts, label_of, files)
+            r["coverage_median"] = statistics.median(cov.values()) if cov else float("nan")
+            r["coverage"] = cov
+            fp = sorted(pred - gold)
+            r["false_pairs_sample"] = [(label_of[a], label_of[b]) for a, b in fp[:8]]
+            out[f"{name}/{half}"] = r
+        out[name] = out[f"{name}/all"]
     return out
 
 

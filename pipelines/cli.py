@@ -80,10 +80,10 @@ def _run_errors(result) -> list[tuple[str, str]]:
 
 
 def _summary(warehouse_root: Path) -> str:
-    import duckdb
+    from pipelines.core.publish.database import open_readonly
 
     db = warehouse_root / "newsevents.duckdb"
-    con = duckdb.connect(str(db), read_only=True)
+    con = open_readonly(db)
     try:
         have = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type='BASE TABLE'").fetchall()}
         parts = []

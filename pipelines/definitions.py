@@ -41,7 +41,7 @@ def build_definitions(input_path: str | None = None, warehouse_path: str | None 
     tables = [t for t in PUBLIC_TABLES if t in keys and t != "quarantine"]
     # `quarantine` runs after every stage that can stage rows; report-like assets downstream of warehouse excluded.
     producers = [k.to_user_string() for a in stages for k in a.keys if a.group_names_by_key.get(k) != "publish"]
-    publish = build_publish_assets(tables, producers)
+    publish = build_publish_assets(tables, producers, report_key="report" if "report" in keys else None)
     warehouse = Warehouse(path=warehouse_path)
     batch, down = batch_job(), downstream_job()
     return Definitions(

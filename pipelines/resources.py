@@ -30,6 +30,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "newsevents.duckdb"
 JOURNAL_NAME = ".publish-journal.json"  # present only between the commit point of a publish and its last rename
 RUN_LOCK_NAME = ".run.lock"
+PUBLISH_DIR = "_publish"  # temp files of a publish: never inside parquet/<table>/ or reports/, so no glob sees them
 # flock belongs to an open file, so a process keeps one handle per warehouse and counts its holders (the warehouse
 # resource and the IO manager's nested copy are both set up for the same run).
 _RUN_LOCKS: dict[str, list] = {}
@@ -366,21 +367,36 @@ class Warehouse(ConfigurableResource):
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    # A publish first writes every new file as a complete, fsynced temp file, then records the renames in a journal
+    # A publish first writes every new file as a complete, fsynced temp file in WAREHOUSE/_publish/ (never inside a
+    # table or report folder, so no `parquet/<table>/*` glob can see one), then records the renames in a journal
     # (written atomically), then performs them. A crash before the journal leaves the old warehouse untouched (temp
     # files are swept later); a crash after it is rolled forward by recover(): all new files were already complete.
+    # One commit swaps the Parquet files, the report files, newsevents.duckdb and manifest.json together.
+    @property
+    def publish_dir(self) -> Path:
+        return self.root / PUBLISH_DIR
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / "reports"
+
     def _temp_files(self) -> list[Path]:
-        found = [*self.root.glob(f".{DB_NAME}.tmp-*"), *self.root.glob(f"{JOURNAL_NAME}.tmp-*")]
+        found = [*self.root.glob(f".{DB_NAME}.tmp-*"), *self.root.glob(f"{JOURNAL_NAME}.tmp-*")]  # older versions
         parquet_root = self.root / "parquet"
         if parquet_root.is_dir():
             found += [p for p in parquet_root.glob("*/.*.tmp-*")]
+        if self.publish_dir.is_dir():
+            found += sorted(self.publish_dir.iterdir())
         return found
 
     def recover(self) -> list[str]:
-        """Finish an interrupted publish (roll forward its journal) and remove stale temp files. Call under the lock.
+        """Finish an interrupted publish (roll forward its journal), remove stale temp files and a stale WAL of a
+        superseded database (left by a read-write session on an older file). Call under the lock.
 
         Returns what was done, for logging."""
         import json
+
+        from pipelines.core.publish.database import drop_stale_wal
 
         done: list[str] = []
         journal = self.root / JOURNAL_NAME
@@ -389,24 +405,34 @@ class Warehouse(ConfigurableResource):
             self._apply(plan)
             done.append(f"rolled forward an interrupted publish ({len(plan['replace'])} files)")
         for p in self._temp_files():
-            with contextlib.suppress(FileNotFoundError):
-                p.unlink()
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    p.unlink()
             done.append(f"removed stale temp file {p.relative_to(self.root)}")
+        if drop_stale_wal(self.db_path):
+            done.append(f"removed {DB_NAME}.wal of a superseded database (a read-write session on an older file)")
         return done
 
     def _apply(self, plan: dict) -> None:
         """Perform a journal's renames and removals (idempotent: safe to repeat after a crash), then drop it."""
+        from pipelines.core.publish.database import drop_stale_wal
+
         for tmp, dest in plan["replace"]:
             tmp_p, dest_p = self.root / tmp, self.root / dest
             if tmp_p.exists():
                 dest_p.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp_p, dest_p)
+                if dest == DB_NAME:  # any WAL at the path was written against the file just superseded
+                    drop_stale_wal(dest_p, superseded=True)
         for gone in plan["remove"]:
             p = self.root / gone
             with contextlib.suppress(FileNotFoundError):
                 p.unlink()
-            with contextlib.suppress(OSError):
-                p.parent.rmdir()
+            if p.parent != self.reports_dir:
+                with contextlib.suppress(OSError):
+                    p.parent.rmdir()
         for d in {(self.root / dest).parent for _, dest in plan["replace"]}:
             fsync_dir(d)
         (self.root / JOURNAL_NAME).unlink(missing_ok=True)
@@ -420,30 +446,40 @@ class Warehouse(ConfigurableResource):
         p = self.stage_path(name)
         return p if p.exists() else None
 
-    def publish(self, tables: dict[str, pl.DataFrame | pl.LazyFrame | Path], *, comments: list[str] | None = None, views: list[str] | None = None) -> dict[str, int]:
+    def publish(self, tables: dict[str, pl.DataFrame | pl.LazyFrame | Path], *, comments: list[str] | None = None,
+                views: list[str] | None = None, reports: dict[str, Path] | None = None) -> dict[str, int]:
         """Write every table to Parquet and build newsevents.duckdb, then swap all of them in together.
 
         A table given as a Path (a complete Parquet file that is never modified in place, such as a stage file:
         stages are only ever replaced by rename) is hard-linked as the new published file rather than rewritten
         (copied when the file system cannot link it).
 
+        `reports` ({file name: rendered file}) become WAREHOUSE/reports/<name> in the same commit (copied: the
+        renderer may rewrite its files in place); report files of earlier publishes not in it are removed. None
+        leaves reports/ as it is. WAREHOUSE/manifest.json names the files of the publish (core/publish/manifest.py).
+
         Tables of earlier runs that are not in `tables` are removed (a stage that does not exist yet has no table).
         On an error while writing (disk full, permission denied...) nothing of the old warehouse has been touched:
         the temp files are removed and an OSError names the warehouse and the cause. Returns {table: row_count}.
         """
         import json
+        import uuid
 
         from pipelines.core.publish.database import build_duckdb  # local: keeps resource import light
+        from pipelines.core.publish.manifest import MANIFEST_NAME, build_manifest, file_entry
 
         with self.publish_lock():
             self.recover()
             suffix = f".tmp-{os.getpid()}"
+            work = self.publish_dir
             replace: list[tuple[Path, Path]] = []
+            entries: dict[str, dict] = {}
+            report_entries: dict[str, dict] = {}
             try:
+                work.mkdir(parents=True, exist_ok=True)
                 for name, df in tables.items():
                     dest = self.parquet_path(name)
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    tmp = dest.with_name(f".{dest.name}{suffix}")
+                    tmp = work / f"{name}.parquet{suffix}"
                     replace.append((tmp, dest))
                     if isinstance(df, Path):
                         link_or_copy(df, tmp)
@@ -451,32 +487,47 @@ class Warehouse(ConfigurableResource):
                         write_parquet_file(df, tmp)
                     with open(tmp, "rb") as fh:
                         os.fsync(fh.fileno())
-                tmp_db = self.root / f".{DB_NAME}{suffix}"
-                replace.append((tmp_db, self.db_path))
+                    entries[name] = file_entry(tmp, dest.relative_to(self.root).as_posix(), rows=parquet_rows(tmp))
+                for name, src in sorted((reports or {}).items()):
+                    if "/" in name or name in ("", ".", ".."):
+                        raise ValueError(f"bad report file name {name!r}")
+                    tmp = work / f"report__{name}{suffix}"
+                    shutil.copyfile(src, tmp)
+                    with open(tmp, "rb") as fh:
+                        os.fsync(fh.fileno())
+                    replace.append((tmp, self.reports_dir / name))
+                    report_entries[name] = file_entry(tmp, f"reports/{name}")
+                tmp_db = work / f"{DB_NAME}{suffix}"
                 # the database is loaded from the Parquet files just written: a lazy table is never collected whole
                 build_duckdb(tmp_db, {name: tmp for (tmp, _), name in zip(replace, tables)},
                              comments=comments or [], views=views or [])
                 with open(tmp_db, "rb") as fh:
                     os.fsync(fh.fileno())
+                os.chmod(tmp_db, 0o444)  # readers get a read-only file: only the publisher writes it (by rename)
+                replace.append((tmp_db, self.db_path))
+                manifest_tmp = work / f"{MANIFEST_NAME}{suffix}"
+                manifest_tmp.write_text(json.dumps(build_manifest(
+                    uuid.uuid4().hex, entries, file_entry(tmp_db, DB_NAME), report_entries), indent=1, sort_keys=True))
+                with open(manifest_tmp, "rb") as fh:
+                    os.fsync(fh.fileno())
+                replace.append((manifest_tmp, self.root / MANIFEST_NAME))  # last: it names the files above
                 parquet_root = self.root / "parquet"
                 remove = [
                     (old / "data.parquet").relative_to(self.root).as_posix()
                     for old in (sorted(parquet_root.iterdir()) if parquet_root.exists() else [])
                     if old.is_dir() and old.name not in tables and (old / "data.parquet").exists()
                 ]
+                if reports is not None and self.reports_dir.is_dir():
+                    remove += [f"reports/{p.name}" for p in sorted(self.reports_dir.iterdir())
+                               if p.is_file() and p.name not in reports]
                 plan = {"replace": [[t.relative_to(self.root).as_posix(), d.relative_to(self.root).as_posix()] for t, d in replace],
                         "remove": remove}
-                journal_tmp = self.root / f"{JOURNAL_NAME}{suffix}"
+                journal_tmp = work / f"{JOURNAL_NAME}{suffix}"
                 journal_tmp.write_text(json.dumps(plan))
                 with open(journal_tmp, "rb") as fh:
                     os.fsync(fh.fileno())
             except (OSError, duckdb.Error) as e:
-                for tmp, _ in replace:
-                    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-                        with contextlib.suppress(OSError):
-                            leftover.unlink()
-                with contextlib.suppress(OSError, UnboundLocalError):
-                    journal_tmp.unlink()
+                shutil.rmtree(work, ignore_errors=True)
                 cause = f"{e.strerror} ({e.filename})" if isinstance(e, OSError) and e.strerror else str(e).splitlines()[0]
                 raise OSError(getattr(e, "errno", None) or 5, f"could not publish to {self.root}: {cause}; "
                               "the previous warehouse was left intact") from e
@@ -491,4 +542,6 @@ class Warehouse(ConfigurableResource):
         return {name: parquet_rows(self.parquet_path(name)) for name in tables}
 
     def connect_readonly(self) -> duckdb.DuckDBPyConnection:
-        return duckdb.connect(str(self.db_path), read_only=True)
+        from pipelines.core.publish.database import open_readonly
+
+        return open_readonly(self.db_path)

@@ -19,6 +19,7 @@ class Documents(pa.DataFrameModel):
     url: str = pa.Field(nullable=True, description="URL from the input's own metadata.")
     published_at: pl.Datetime = pa.Field(nullable=True, description="Publication timestamp from the input's own metadata (UTC, naive); null when the input has none.")
     encoding: str = pa.Field(description="Encoding the bytes were decoded with (utf-8, utf-8-sig, utf-16, cp1252, latin-1...).")
+    html_main_chars: pl.Int64 = pa.Field(nullable=True, ge=0, description="HTML only: raw_text[:html_main_chars] is the page's main text (trafilatura); the rest of raw_text is the page's other text blocks, one per line, logged in removed_spans with rule html_extract (nothing of a page is lost silently). Null for other formats.")
     ingested_at: pl.Datetime = pa.Field(description="When this run read the input (UTC).")
 
     @pa.check("raw_text", name="raw_text_not_blank")

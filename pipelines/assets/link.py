@@ -22,15 +22,18 @@ def upstream_ready() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in UPSTREAM_MODULES)
 
 
-# the story columns linking needs (never the texts: `stories` arrives as a lazy scan)
-STORY_COLUMNS = ("story_id", "doc_id", "outlet", "published_date", "cluster_id", "is_canonical")
+# the story columns linking needs (never the whole texts: `stories` arrives as a lazy scan; story groups read the
+# title and the lead, the first story_groups.lead_chars characters)
+STORY_COLUMNS = ("story_id", "doc_id", "outlet", "published_date", "cluster_id", "is_canonical", "title")
 
 
 def _link(context: AssetExecutionContext, warehouse: Warehouse, event_mentions: pl.DataFrame, stories: pl.LazyFrame):
     started = time.perf_counter()
     names = stories.collect_schema().names()
-    stories = stories.select([c for c in STORY_COLUMNS if c in names]).collect()
     rules = load_rules()
+    lead_chars = int((rules.get("story_groups") or {}).get("lead_chars", 600))
+    lead = [pl.col("text").str.slice(0, lead_chars).alias("lead")] if "text" in names else []
+    stories = stories.select([pl.col(c) for c in STORY_COLUMNS if c in names] + lead).collect()
     if "published_date" not in event_mentions.columns and "published_date" in stories.columns:
         # the Events model checks event_date against the story's publication date
         event_mentions = event_mentions.join(stories.select("story_id", "published_date"), on="story_id", how="left")

@@ -27,8 +27,10 @@ def _publish_sql(models: dict[str, type], tables: dict[str, pl.DataFrame | pl.La
     return comments, views
 
 
-def build_publish_assets(table_keys: Sequence[str], upstream_keys: Sequence[str]) -> list[AssetsDefinition]:
-    """`quarantine` (after every stage) and `warehouse` (after every public table) for the tables that exist."""
+def build_publish_assets(table_keys: Sequence[str], upstream_keys: Sequence[str],
+                         report_key: str | None = None) -> list[AssetsDefinition]:
+    """`quarantine` (after every stage) and `warehouse` (after every public table, and after `report_key` when the
+    report asset exists: its files are published in the same commit) for the tables that exist."""
 
     @asset(
         name="quarantine",
@@ -53,10 +55,12 @@ def build_publish_assets(table_keys: Sequence[str], upstream_keys: Sequence[str]
         name="warehouse",
         group_name="publish",
         ins=ins,
+        deps=[report_key] if report_key else [],
         description="Publishes every table: WAREHOUSE/parquet/<table>/data.parquet (temp file + atomic rename each; a "
         "table staged as one file is hard-linked from the stage, not rewritten) and "
-        "WAREHOUSE/newsevents.duckdb (built beside it with column comments and analyst views, then renamed over the "
-        "old file). Readers holding the old database open keep a consistent snapshot.",
+        "WAREHOUSE/newsevents.duckdb (built in WAREHOUSE/_publish/ with column comments and analyst views, read-only, "
+        "then renamed over the old file), the report files (WAREHOUSE/reports/) and manifest.json, all in one journal "
+        "commit. Readers holding the old database open keep a consistent snapshot.",
     )
     def warehouse_asset(context: AssetExecutionContext, warehouse: Warehouse, **tables: pl.LazyFrame):
         started = time.perf_counter()
@@ -65,7 +69,11 @@ def build_publish_assets(table_keys: Sequence[str], upstream_keys: Sequence[str]
         # a table staged as one file (an unpartitioned asset) is that file: linked, not rewritten; the tables
         # staged per ingest batch are merged into one file by streaming their scans
         sources = {t: warehouse.stage_file(t) or lf for t, lf in ordered.items()}
-        counts = warehouse.publish(sources, comments=comments, views=views)
+        reports = None
+        if report_key:  # rendered by the report asset into _stage/report/
+            folder = warehouse.stage_dir / report_key
+            reports = {p.name: p for p in sorted(folder.iterdir()) if p.is_file() and ".tmp" not in p.name} if folder.is_dir() else {}
+        counts = warehouse.publish(sources, comments=comments, views=views, reports=reports)
         context.log.info(f"published {counts} to {warehouse.root}")
         md = {
             "database": MetadataValue.path(str(warehouse.db_path)),

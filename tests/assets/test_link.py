@@ -36,8 +36,10 @@ def test_link_and_report_materialize(warehouse_dir):
     assert mats[AssetKey("event_clusters")]["multi_story_clusters"].value == 1
     assert "| event_type |" in mats[AssetKey("event_clusters")]["preview"].value
     rep = mats[AssetKey("report")]
-    svg = warehouse_dir / "reports" / "timeline.svg"
+    # the report renders into the stage; `warehouse` publishes it to reports/ with the tables (not run here)
+    svg = warehouse_dir / "_stage" / "report" / "timeline.svg"
     assert rep["timeline_svg"].value == str(svg.resolve())
     assert svg.read_text(encoding="utf-8").startswith("<svg ")
     assert rep["timeline"].value.startswith("![timeline](data:image/svg+xml;base64,")
-    assert (warehouse_dir / "reports" / "index.html").exists()
+    assert (warehouse_dir / "_stage" / "report" / "index.html").exists()
+    assert not (warehouse_dir / "reports").exists()

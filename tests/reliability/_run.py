@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -109,8 +110,37 @@ def parquet_snapshot(warehouse: Path) -> dict[str, tuple[int, str]]:
     return out
 
 
+_GENERATED = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
+
+
+def reports_snapshot(warehouse: Path) -> dict[str, str]:
+    """{file: digest} of WAREHOUSE/reports/ (the page's "generated" time left out: a re-render of the same inputs
+    in another run has another time); the report stamp is left out too (it records that time)."""
+    root = warehouse / "reports"
+    out = {}
+    if not root.is_dir():
+        return out
+    for f in sorted(root.iterdir()):
+        if f.is_file() and not f.name.startswith("."):
+            data = f.read_bytes()
+            if f.suffix == ".html":
+                data = _GENERATED.sub("<generated>", data.decode("utf-8")).encode("utf-8")
+            out[f.name] = hashlib.sha256(data).hexdigest()[:16]
+    return out
+
+
 def snapshot(warehouse: Path) -> dict:
-    return {"duckdb": duckdb_snapshot(warehouse), "parquet": parquet_snapshot(warehouse)}
+    return {"duckdb": duckdb_snapshot(warehouse), "parquet": parquet_snapshot(warehouse),
+            "reports": reports_snapshot(warehouse)}
+
+
+def glob_sees_temp_files(warehouse: Path) -> list[str]:
+    """What a reader's `parquet/<table>/*` or `reports/*` glob would match besides the published files (Python's
+    glob skips dot files, DuckDB's read_parquet('.../*') does not): must always be empty."""
+    out = [p for p in warehouse.glob("parquet/*/.*") if p.name != "data.parquet"]
+    out += [p for p in warehouse.glob("parquet/*/*") if p.name != "data.parquet"]
+    out += [p for p in [*warehouse.glob("reports/*"), *warehouse.glob("reports/.*")] if ".tmp" in p.name]
+    return sorted(p.relative_to(warehouse).as_posix() for p in out)
 
 
 def leftover_temp_files(warehouse: Path) -> list[str]:

@@ -34,7 +34,7 @@ def refs(tmp_path_factory):
     run_ok(input_b, wh_ab)
     before, after = snapshot(wh_a), snapshot(wh_ab)
     assert before["duckdb"] != after["duckdb"] and before["parquet"] != after["parquet"]
-    for part in ("duckdb", "parquet"):
+    for part in ("duckdb", "parquet", "reports"):
         assert {t for t in before[part] if before[part][t] == after[part][t]} != set(before[part]), part
     # unpartitioned stages: _stage/<asset>.parquet; partitioned by ingest batch: _stage/<asset>/<batch>.parquet
     stages = sorted({p.stem for p in (wh_ab / "_stage").glob("*.parquet")}

@@ -190,6 +190,28 @@ def build_corpus(root: Path, *, tiny_stories: int = 10_000, big_line_bytes: int 
     _w(root / "closed" / "inside.txt", STORY)
     os.chmod(root / "closed", 0)
     exp["closed"] = Expect("unreadable directory", "unreadable_directory")
+    # 32 one NUL byte in a short text (1.2 % NULs: above the share, but stray) -> stripped, not binary_file
+    short = "Police detained 40 people in Minsk on Sunday, a rights group said. They were freed."
+    _w(root / "short_nul.txt", (short[:30] + "\x00" + short[30:]).encode("utf-8"))
+    exp["short_nul.txt"] = Expect("one NUL in a short text", "document", contains=("Police detained 40 people",), excludes=("\x00",))
+    # 33 UTF-32 with BOM (LE and BE): the LE BOM starts with the UTF-16 one
+    _w(root / "utf32le.txt", STORY.encode("utf-32"))  # Python writes the native (LE) BOM
+    exp["utf32le.txt"] = Expect("UTF-32 LE with BOM", "document", contains=("Delegates from twelve countries",), extra={"encoding": "utf-32"})
+    _w(root / "utf32be.txt", codecs.BOM_UTF32_BE + STORY.encode("utf-32-be"))
+    exp["utf32be.txt"] = Expect("UTF-32 BE with BOM", "document", contains=("Delegates from twelve countries",), extra={"encoding": "utf-32"})
+    # 34 HTML nested 300 <div>s deep (libxml2's default limit is 255): the text is there
+    lead, rest = STORY.split("\n\n", 1)
+    _w(root / "deep_divs.html", "<html><body>" + "<div>" * 300 + f"<p>{lead}</p><p>{rest}</p>" + "</div>" * 300 + "</body></html>")
+    exp["deep_divs.html"] = Expect("HTML nested 300 deep", "document", contains=("Delegates from twelve countries",))
+    # 35 HTML with <iframe>/<object> and a javascript: link: what the extractor drops stays in raw_text after the
+    # main text (html_main_chars) and becomes removed_spans rule html_extract in the clean stage
+    minsk = "Protesters marched in Minsk on Sunday against the election result, and police detained 40 people."
+    _w(root / "embeds.html", f"<html><head><title>Talks</title></head><body><nav>Home | World | Sport</nav><article>"
+       f"<h1>Ceasefire talks</h1><p>{lead}</p><iframe src='https://example.org/embed'></iframe>"
+       f"<object data='clip.swf'><p>{minsk}</p></object><p>{rest} <a href='javascript:void(0)'>Read more</a></p>"
+       "</article></body></html>")
+    exp["embeds.html"] = Expect("HTML with iframe, object and javascript: link", "document",
+                                contains=("Delegates from twelve countries", "Protesters marched in Minsk", "Home | World"))
     return exp
 
 

@@ -16,14 +16,14 @@ import polars as pl
 import pytest
 
 from tests.reliability._run import (
-    REPO, SEED_FILES, copy_warehouse, kill_when, leftover_temp_files, make_input, run_cli, run_ok, snapshot, start_cli,
+    REPO, SEED_FILES, copy_warehouse, glob_sees_temp_files, kill_when, leftover_temp_files, make_input, run_cli, run_ok, snapshot, start_cli,
 )
 
 
 def _assert_previous_or_new(wh: Path, refs: dict) -> str:
     snap = snapshot(wh)
     which = {}
-    for part in ("duckdb", "parquet"):
+    for part in ("duckdb", "parquet", "reports"):
         if snap[part] == refs["before"][part]:
             which[part] = "previous"
         elif snap[part] == refs["after"][part]:
@@ -32,7 +32,7 @@ def _assert_previous_or_new(wh: Path, refs: dict) -> str:
             mixed = {t: ("prev" if v == refs["before"][part].get(t) else "new" if v == refs["after"][part].get(t) else "neither")
                      for t, v in (snap[part] or {}).items()}
             raise AssertionError(f"{part} is neither the previous nor the new warehouse: {mixed}")
-    assert which["duckdb"] == which["parquet"], f"DuckDB and Parquet disagree after the kill: {which}"
+    assert which["duckdb"] == which["parquet"] == which["reports"], f"DuckDB, Parquet and reports disagree after the kill: {which}"
     return which["duckdb"]
 
 
@@ -40,7 +40,14 @@ def _kill_and_recover(refs: dict, name: str, marker_for) -> str:
     wh = copy_warehouse(refs["wh_a"], refs["tmp"] / f"wh_kill_{name}")
     started = time.time()
     proc = start_cli(refs["input_b"], wh, refs["tmp"] / f"kill_{name}.log")
-    killed = kill_when(proc, marker_for(wh, started))
+    marker, seen = marker_for(wh, started), []
+
+    def marker_and_glob() -> bool:  # polled every few ms during the run: no reader glob may ever see a temp file
+        seen.extend(glob_sees_temp_files(wh))
+        return marker()
+
+    killed = kill_when(proc, marker_and_glob)
+    assert seen == [], f"a parquet/<table>/* or reports/* glob saw temp files: {sorted(set(seen))[:5]}"
     assert killed, f"the run finished before the kill point '{name}' was reached:\n{(refs['tmp'] / f'kill_{name}.log').read_text()[-2000:]}"
     state = _assert_previous_or_new(wh, refs)
     run_ok(refs["input_b"], wh)  # the next run repairs everything
@@ -61,7 +68,7 @@ def _stage_written(stage: str):
             except FileNotFoundError:
                 return False
 
-        return lambda: written(p) or (folder.is_dir() and any(written(f) for f in folder.glob("b*.parquet")))
+        return lambda: written(p) or (folder.is_dir() and any(written(f) for f in folder.iterdir()))
     return factory
 
 
@@ -79,12 +86,18 @@ def test_kill_after_first_stage_and_recover(refs):
 
 def test_kill_during_publish_and_recover(refs):
     """CI: SIGKILL when the new DuckDB file is being built (every Parquet file already written as a temp file)."""
-    assert _kill_and_recover(refs, "duckdb_tmp", _publish_temp(".newsevents.duckdb.tmp-*")) == "previous"
+    assert _kill_and_recover(refs, "duckdb_tmp", _publish_temp("_publish/newsevents.duckdb.tmp-*")) == "previous"
+
+
+@pytest.mark.slow
+def test_kill_while_copying_reports_and_recover(refs):
+    """The report files are staged in _publish/ with the tables: a kill there leaves the old reports too."""
+    assert _kill_and_recover(refs, "report_tmp", _publish_temp("_publish/report__*.tmp-*")) == "previous"
 
 
 @pytest.mark.slow
 def test_kill_while_writing_parquet_and_recover(refs):
-    assert _kill_and_recover(refs, "parquet_tmp", _publish_temp("parquet/*/.data.parquet.tmp-*")) == "previous"
+    assert _kill_and_recover(refs, "parquet_tmp", _publish_temp("_publish/*.parquet.tmp-*")) == "previous"
 
 
 @pytest.mark.slow
@@ -103,6 +116,7 @@ from pathlib import Path
 from pipelines.resources import Warehouse
 wh, src, kill_at = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 tables = {d.name: pl.read_parquet(d / "data.parquet") for d in sorted((src / "parquet").iterdir())}
+reports = {p.name: p for p in sorted((src / "reports").iterdir())}
 real_replace, calls = os.replace, [0]
 def replace(a, b):
     calls[0] += 1
@@ -110,7 +124,7 @@ def replace(a, b):
         os.kill(os.getpid(), signal.SIGKILL)
     return real_replace(a, b)
 os.replace = replace
-Warehouse(path=wh).publish(tables)
+Warehouse(path=wh).publish(tables, reports=reports)
 print(calls[0])
 """
 
@@ -128,7 +142,7 @@ def _check_crash_at_every_rename(refs, tmp_path, publish_killed_at) -> list[str]
     full = copy_warehouse(refs["wh_a"], tmp_path / "full")
     n_renames = publish_killed_at(full, src, 0)
     new = snapshot(full)
-    assert new["parquet"] == refs["after"]["parquet"]
+    assert new["parquet"] == refs["after"]["parquet"] and new["reports"] == refs["after"]["reports"]
     assert n_renames >= 3
     outcomes = []
     for k in range(1, n_renames + 1):
@@ -166,7 +180,7 @@ def test_crash_at_every_rename_of_publish(refs, tmp_path, monkeypatch):
 
         monkeypatch.setattr(os, "replace", replace)
         try:
-            Warehouse(path=str(wh)).publish(_tables(src))
+            Warehouse(path=str(wh)).publish(_tables(src), reports=_reports(src))
         except _Crash:
             assert k
         finally:
@@ -194,6 +208,10 @@ def test_sigkill_at_every_rename_of_publish(refs, tmp_path):
 # ------------------------------------------------------------------ disk full / permission denied
 def _tables(src: Path) -> dict[str, pl.DataFrame]:
     return {d.name: pl.read_parquet(d / "data.parquet") for d in sorted((src / "parquet").iterdir())}
+
+
+def _reports(src: Path) -> dict[str, Path]:
+    return {p.name: p for p in sorted((src / "reports").iterdir())}
 
 
 @pytest.mark.parametrize("where", ["parquet", "duckdb"])

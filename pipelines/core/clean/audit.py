@@ -22,6 +22,21 @@ def rebuild_text(raw: str, raw_start: int, raw_end: int, spans: Iterable[tuple[i
     return normalize_text(excise(raw, raw_start, raw_end, list(spans)))
 
 
+HTML_EXTRACT_RULE = "html_extract"
+
+
+def html_extract_spans(raw: str, main_chars: int) -> list[dict[str, Any]]:
+    """One removed span (rule html_extract) per non-blank line of raw[main_chars:], offsets into raw."""
+    out, pos = [], main_chars
+    for line in raw[main_chars:].split("\n"):
+        start = pos + (len(line) - len(line.lstrip()))
+        end = pos + len(line.rstrip())
+        if end > start:
+            out.append({"char_start": start, "char_end": end, "rule": HTML_EXTRACT_RULE, "text": raw[start:end]})
+        pos += len(line) + 1
+    return out
+
+
 def stories_and_spans(documents: pl.DataFrame, segment=None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Run the clean stage over a `documents` frame -> (clean_stories frame, removed_spans frame)."""
     from .segment import segment_document
@@ -29,9 +44,13 @@ def stories_and_spans(documents: pl.DataFrame, segment=None) -> tuple[pl.DataFra
     seg = segment or segment_document
     story_rows: list[dict[str, Any]] = []
     span_rows: list[dict[str, Any]] = []
-    cols = [c for c in ("doc_id", "raw_text", "title", "published_at") if c in documents.columns]
+    cols = [c for c in ("doc_id", "raw_text", "title", "published_at", "html_main_chars") if c in documents.columns]
     for rec in documents.select(cols).iter_rows(named=True):
-        stories, spans = seg(rec["raw_text"] or "", title=rec.get("title"), published=rec.get("published_at"))
+        raw = rec["raw_text"] or ""
+        main = rec.get("html_main_chars")
+        stories, spans = seg(raw[:main] if main is not None else raw, title=rec.get("title"), published=rec.get("published_at"))
+        if main is not None:  # the page's text the HTML extractor left out (readers._read_html): audited, not lost
+            spans = [*spans, *html_extract_spans(raw, main)]
         doc_id = rec["doc_id"]
         for st in stories:
             story_rows.append({"story_id": stable_id("st", doc_id, st["story_index"]), "doc_id": doc_id, **st})

@@ -66,14 +66,7 @@ def infer_date(body: str, exclude: re.Pattern | None = None) -> dt.date | None:
 
 
 def to_date(value) -> dt.date | None:
-    """datetime/date/ISO string -> date (None when unparseable)."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
+    """datetime/date/ISO string -> date (None when unparseable or outside dates_safe.in_range, 1900..2100)."""
+    from pipelines.core.dates_safe import checked, coerce_date
+
+    return checked(coerce_date(value))

@@ -42,6 +42,8 @@ _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}
 _BINARY_RULES = yaml.safe_load((Path(__file__).resolve().parents[2] / "rules" / "ingest.yaml").read_text())["binary"]
 # Above this share of NUL bytes a file is binary; below it, NULs are a scraping artefact and are stripped.
 MAX_NUL_SHARE = float(_BINARY_RULES["max_nul_share"])
+# Up to this many NUL bytes are always stray (one NUL in an 82-byte text is 1.2 %, above the share, and was binary).
+MAX_STRAY_NULS = int(_BINARY_RULES.get("max_stray_nul_bytes", 8))
 # Above this share of control characters (other than tab/LF/FF/CR) a file is binary; below it, ftfy removes them.
 # Random or compressed bytes have ~11 %; text with a few stray escape codes has well under 1 %.
 MAX_CONTROL_SHARE = float(_BINARY_RULES["max_control_share"])
@@ -84,7 +86,7 @@ def _check_bytes(data: bytes) -> None:
     if not sample:
         return
     nul = sample.count(0)
-    if nul / len(sample) > MAX_NUL_SHARE:
+    if nul > MAX_STRAY_NULS and nul / len(sample) > MAX_NUL_SHARE:
         raise DecodeRejected(RULE_BINARY, f"{nul} NUL bytes in the first {len(sample):,} bytes")
     bad = len(_BAD_CONTROL_BYTES.findall(sample)) - nul
     if bad / len(sample) > MAX_CONTROL_SHARE:
@@ -96,6 +98,12 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     encoding: str
     if data.startswith(codecs.BOM_UTF8):
         text, encoding = data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
+    elif data.startswith(codecs.BOM_UTF32_LE) or data.startswith(codecs.BOM_UTF32_BE):
+        # before UTF-16: the UTF-32-LE BOM (FF FE 00 00) begins with the UTF-16-LE one (FF FE)
+        try:
+            text, encoding = data.decode("utf-32"), "utf-32"
+        except UnicodeDecodeError as e:
+            raise DecodeRejected(RULE_UNDECODABLE, f"UTF-32 BOM but invalid UTF-32 at byte {e.start}") from e
     elif data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
         try:
             text, encoding = data.decode("utf-16"), "utf-16"

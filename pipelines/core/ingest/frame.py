@@ -13,7 +13,7 @@ from pipelines.core.validate import quarantine_frame
 DOCUMENT_SCHEMA = {
     "doc_id": pl.Utf8, "source_uri": pl.Utf8, "format": pl.Utf8, "sha256": pl.Utf8, "n_bytes": pl.Int64,
     "raw_text": pl.Utf8, "title": pl.Utf8, "url": pl.Utf8, "published_at": pl.Datetime("us"),
-    "encoding": pl.Utf8, "ingested_at": pl.Datetime("us"),
+    "encoding": pl.Utf8, "html_main_chars": pl.Int64, "ingested_at": pl.Datetime("us"),
 }
 
 

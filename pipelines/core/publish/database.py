@@ -1,6 +1,7 @@
 """Build a complete DuckDB database file from in-memory tables (the caller renames it into place)."""
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -52,3 +53,54 @@ def build_duckdb(path: Path, tables: dict[str, pl.DataFrame | Path], *, comments
         con.execute("CHECKPOINT")
     finally:
         con.close()
+
+
+# ------------------------------------------------------------------ readers of the published database
+# The publisher is the only writer of newsevents.duckdb: it builds a new file and renames it over the old one, and
+# leaves it read-only (0444). An analyst session that opened the file read-write anyway (root ignores 0444) writes
+# its changes to `newsevents.duckdb.wal`, a path-named file: once a newer database has been renamed into place that
+# WAL belongs to the superseded file, and DuckDB refuses every later open ("WAL does not match database file").
+# Such a WAL can only hold changes to a database that no longer exists: it is removed (drop_stale_wal).
+STALE_WAL_MESSAGE = "WAL does not match"
+
+
+def wal_path(db: Path) -> Path:
+    return Path(f"{db}.wal")
+
+
+def wal_is_stale(db: Path) -> bool:
+    """True when `<db>.wal` exists and DuckDB refuses it as not belonging to `db` (a superseded database's WAL). A
+    WAL of a live read-write session on this very database is not stale (its lock makes the probe fail otherwise)."""
+    db = Path(db)
+    if not wal_path(db).exists() or not db.exists():
+        return False
+    try:
+        duckdb.connect(str(db), read_only=True).close()
+    except duckdb.Error as e:
+        return STALE_WAL_MESSAGE in str(e)
+    return False
+
+
+def drop_stale_wal(db: Path, *, superseded: bool = False) -> bool:
+    """Remove `<db>.wal` when it belongs to a superseded database: always when `superseded` (the caller has just
+    renamed a new database over `db`, so any WAL at the path was written against the old file), else when DuckDB
+    rejects it (wal_is_stale). Returns True when a file was removed."""
+    wal = wal_path(Path(db))
+    if not wal.exists() or not (superseded or wal_is_stale(Path(db))):
+        return False
+    with contextlib.suppress(FileNotFoundError):
+        wal.unlink()
+        return True
+    return False
+
+
+def open_readonly(db: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a published database; a stale WAL left by an analyst's read-write session on a
+    superseded file is removed first (it can hold nothing of this database)."""
+    db = Path(db)
+    try:
+        return duckdb.connect(str(db), read_only=True)
+    except duckdb.Error as e:
+        if STALE_WAL_MESSAGE not in str(e) or not drop_stale_wal(db, superseded=True):
+            raise
+    return duckdb.connect(str(db), read_only=True)

@@ -26,6 +26,7 @@ from typing import Any
 
 import polars as pl
 
+from pipelines.core.dates_safe import MAX_YEAR, MIN_YEAR
 from pipelines.core.publish.svg import TAB20, Canvas, blues, integer_ticks
 
 STAMP = ".report_stamp.json"
@@ -50,7 +51,11 @@ def _cluster_days(events: pl.DataFrame, clusters: pl.DataFrame, stories: pl.Data
             c = c.join(pub, on="event_cluster_id", how="left")
         else:
             c = c.with_columns(pl.lit(None, dtype=pl.Date).alias("first_reported"))
-    return c.with_columns(pl.coalesce("event_date", "first_reported").alias("day"))
+    day = pl.coalesce("event_date", "first_reported")
+    # a day outside dates_safe's window (1900..2100: metadata or parser errors) is not plotted (undated): the
+    # timeline's date arithmetic (bucket edges, ticks) would overflow at year 1 or 9999
+    lo, hi = dt.date(MIN_YEAR, 1, 1), dt.date(MAX_YEAR, 12, 31)
+    return c.with_columns(pl.when(day.is_between(lo, hi)).then(day).otherwise(None).alias("day"))
 
 
 def _label_for(actor_ids: list[str | None], countries: list[str | None], names: dict[str, str]) -> list[str]:
