@@ -6,10 +6,11 @@ bench/eval_events.py both call it. Per story:
 2. Sentences (events.split_sentences); every sentence goes through the actor resolver (keeps the per-story
    coreference state current). Cheap prefilter, linear in the sentence: at most MAX_SENTENCE chars and at least one
    actor mention of the pipeline's own resolver (a row must name who acted or who was acted on).
-3. The sentence typer (typer.EventTyper, ONNX, calibrated, multi-label) scores all prefiltered sentences of the
-   story in one batch; a type is decided when its probability reaches the typer's per-label threshold (chosen on
-   held-out folds, see its card). NONE is never emitted. Trigger rules (rules/event_patterns.yaml) do not decide:
-   they are the anchor (the trigger span) and provenance of a decided type.
+3. The sentence typer (typer.EventTyper, ONNX, multi-label) scores all prefiltered sentences of the story; the
+   type decider (type_decider.TypeDecider, logistic per type over the typer's logits and whether a trigger rule of
+   the type fired, trained on out-of-fold PLV logits + BBC negatives) gives each type a probability and decides it
+   at its threshold. NONE is never emitted. Trigger rules (rules/event_patterns.yaml) are evidence for the decider,
+   the anchor (the trigger span) and provenance of a decided type; they never decide alone.
 4. Anchor per decided type: among the rule triggers of that type (YIELD: a CONCEDE or RETREAT rule) the one highest
    in the dependency tree (a background nominal "amid a crackdown" sits below the main predicate); when no rule of
    the type fired, the sentence's main predicate (parse root, or the clause a reporting verb governs).
@@ -19,7 +20,7 @@ bench/eval_events.py both call it. Per story:
    A chosen mention coordinated with others ("the EU, Canada and the US") gives one row per actor.
    A decision whose ranker picks no actor for either role gives no row.
 6. Factuality (factuality.classify at the anchor), date (dates.resolve_event_date), place, quantity.
-7. confidence = the typer's calibrated probability of the type for the sentence (see schemas/events.py).
+7. confidence = the decider's probability of the type for the sentence (see schemas/events.py).
 At most one row per (sentence, type, source, target, factuality).
 """
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any, Iterable
 from pipelines.core.extract import events as E
 from pipelines.core.extract import factuality as fact
 from pipelines.core.extract import role_ranker as RR
+from pipelines.core.extract import type_decider as TD
 from pipelines.core.models import ModelLoadError
 
 MAX_SENTENCE = E.MAX_SENTENCE
@@ -45,16 +47,17 @@ _REPORTING = {"say", "tell", "add", "state", "claim", "insist", "report", "annou
 
 @dataclass
 class Models:
-    typer: Any                 # typer.EventTyper (predict_proba, labels, thresholds, version)
+    typer: Any                 # typer.EventTyper (logits, labels, version)
     ranker: RR.RoleRanker
-    thresholds: dict[str, float]
+    decider: TD.TypeDecider    # typer logits + rule evidence -> decided types with probabilities
 
     @property
     def version(self) -> str:
-        return f"{self.typer.version}+{self.ranker.version}"
+        return f"{self.typer.version}+{self.decider.version}+{self.ranker.version}"
 
 
-def load_models(typer_dir: Path | None = None, ranker_dir: Path | None = None, threads: int = 1) -> Models:
+def load_models(typer_dir: Path | None = None, ranker_dir: Path | None = None, decider_dir: Path | None = None,
+                threads: int = 1) -> Models:
     """Load the typer, the role ranker and the spaCy parser now; ModelLoadError naming the file or package when
     anything is missing or corrupt (the pipeline never falls back to rule-only output)."""
     from pipelines.core.extract import roles as roles_mod
@@ -62,11 +65,10 @@ def load_models(typer_dir: Path | None = None, ranker_dir: Path | None = None, t
 
     typer = EventTyper(typer_dir, threads=threads) if typer_dir is not None else EventTyper(threads=threads)
     ranker = RR.RoleRanker.load(ranker_dir)
+    decider = TD.TypeDecider.load(decider_dir)
     if roles_mod.get_nlp() is None:
         raise ModelLoadError(f"spaCy model package {roles_mod.MODEL} not installed (needed for roles)")
-    th = typer.thresholds
-    th = dict(th() if callable(th) else th)
-    return Models(typer, ranker, th)
+    return Models(typer, ranker, decider)
 
 
 @lru_cache(maxsize=1)
@@ -76,12 +78,6 @@ def default_models() -> Models:
 
 
 # ----------------------------------------------------------------------------------------- type decisions
-def decide_types(probs, labels: tuple[str, ...], thresholds: dict[str, float]) -> list[tuple[str, float]]:
-    """(label, probability) of every label except NONE whose probability reaches its threshold, best first."""
-    out = [(lab, float(p)) for lab, p in zip(labels, probs) if lab != "NONE" and p >= thresholds.get(lab, 0.5)]
-    return sorted(out, key=lambda x: -x[1])
-
-
 def _depth(tok) -> int:
     d = 0
     while tok.head.i != tok.i and d < 50:
@@ -178,9 +174,9 @@ def extract_story_events(story: dict, models: Models | None = None, *, resolvers
             cands.append((s_idx, s0, s1, sentence, actors))
     if not cands:
         return [], E._actors_rows(res, seen)
-    probs = models.typer.predict_proba([c[3] for c in cands])
+    logits = models.typer.logits([c[3] for c in cands])
     labels = tuple(models.typer.labels)
-    decided = [decide_types(p, labels, models.thresholds) for p in probs]
+    decided = [models.decider.decide(z, labels, TD.rule_types(E.find_triggers(c[3]))) for z, c in zip(logits, cands)]
     todo = [(c, d) for c, d in zip(cands, decided) if d]
     if not todo:
         return [], E._actors_rows(res, seen)
