@@ -50,6 +50,18 @@ def bbc_logits(typer) -> tuple[list[str], np.ndarray]:
     return texts, z
 
 
+def convention_labels(text: str, labels: set[str]) -> set[str]:
+    """PLV codes international sanctions ("has imposed sanctions on ...") as COERCE (2021 crosswalk); this project
+    follows the 2024 manual (../shared/README.md): they are SANCTION. A PLV COERCE label of a sentence in which a
+    SANCTION trigger rule fires becomes SANCTION (10 of the 1,044 PLV sentences). Used for training the decider and,
+    the same way, for the gold of bench/eval_events.py (which also reports the unmapped gold)."""
+    from pipelines.core.extract import events as E
+
+    if "COERCE" in labels and any(t.rule.event_type == "SANCTION" for t in E.find_triggers(text)):
+        return (set(labels) - {"COERCE"}) | {"SANCTION"}
+    return set(labels)
+
+
 def data(cache: Path, typer):
     """(texts, logits, label sets, item folds) of PLV OOF items + BBC negatives (fold -1)."""
     rows = plv_data.load_plv_rows()
@@ -60,7 +72,7 @@ def data(cache: Path, typer):
     assert Z.shape[0] == len(items), (Z.shape, len(items))
     bt, bz = bbc_logits(typer)
     texts = [it["text"] for it in items] + bt
-    labels = [set(it["labels"]) for it in items] + [set() for _ in bt]
+    labels = [convention_labels(it["text"], set(it["labels"])) for it in items] + [set() for _ in bt]
     return texts, np.vstack([Z, bz]), labels, item_fold + [-1] * len(bt)
 
 
@@ -85,20 +97,22 @@ CARD = """# type_decider
 
 Decides the PLOVER types of a sentence from the sentence typer's raw logits (rules/models/event_typer) and the
 trigger rules (rules/event_patterns.yaml) as evidence: one logistic regression per type over
-[1, typer logit of the type, typer logit of NONE, a rule of the type fired, a rule of another type fired], and an
-F1-optimal threshold per type (grid 0.2..0.8 on the training data). Its probability is the event row's `confidence`.
+[1, typer logit of the type, typer logit of NONE, a rule of the type fired, a rule of another type fired,
+rule of the type fired x highest typer logit of the other types], and an F1-optimal threshold per type (grid 0.2..0.8 on the training data). Its probability is the event row's `confidence`.
 
 - Data: {n_plv} distinct PLV_train sentences with out-of-fold typer logits (5 folds, bench/plv_data.plv_folds) and
   {n_bbc} BBC sport/entertainment sentences from the training part (not among the typer's negatives), label NONE.
-  The BBC held-out part and PETR2 validation are never used.
+  The BBC held-out part and PETR2 validation are never used. Label convention: a PLV COERCE sentence in which a
+  SANCTION trigger rule fires is labelled SANCTION (2024 manual, ../shared/README.md; PLV follows the 2021
+  crosswalk that codes sanctions as COERCE): 10 sentences.
 - Command: `.venv/bin/python bench/train_type_decider.py` (needs the typer's fold cache from
   `python bench/train_event_model.py`: oof_logits.npy). L2 0.01 on the non-bias weights; deterministic.
 - Version: {version}
 - Typer: {typer}
 
 ## Weights and thresholds
-| type | bias | typer logit | NONE logit | rule of type | other rule | threshold |
-|---|---|---|---|---|---|---|
+| type | bias | typer logit | NONE logit | rule of type | other rule | rule x other logit | threshold |
+|---|---|---|---|---|---|---|---|
 {table}
 
 End-to-end scores (5 folds, decider refitted without the test fold): bench/results/eval_events.md.

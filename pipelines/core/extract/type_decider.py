@@ -2,7 +2,10 @@
 
 The typer (typer.EventTyper) scores a sentence; the trigger rules (rules/event_patterns.yaml) say whether a rule of
 a type fired in it. Neither decides alone: per type l a logistic model over
-    [1, typer logit of l, typer logit of NONE, a rule of l fired, a rule of another type fired]
+    [1, typer logit of l, typer logit of NONE, a rule of l fired, a rule of another type fired,
+     a rule of l fired x the highest typer logit of the other types]
+(the last: the typer sees an event, a rule names the type - e.g. PLV codes "imposed sanctions" as COERCE, while
+this project follows the 2024 manual, where international sanctions are SANCTION; the trainer maps those labels).
 gives the probability that the sentence reports l; l is decided when it reaches its threshold (F1-optimal on the
 training data). The model is fitted on out-of-fold typer logits of PLV_train (every item scored by the fold model
 that never saw it) plus BBC sport/entertainment sentences of the training part (bench/train_type_decider.py);
@@ -26,15 +29,16 @@ def rule_types(triggers) -> set[str]:
 
 
 def features(logits: np.ndarray, labels: tuple[str, ...], fired: set[str]) -> np.ndarray:
-    """(n_types, 5) feature rows for one sentence, in the order of `labels` without NONE."""
+    """(n_types, 6) feature rows for one sentence, in the order of `labels` without NONE."""
     jn = labels.index("NONE")
+    types = [j for j, lab in enumerate(labels) if lab != "NONE"]
     rows = []
-    for j, lab in enumerate(labels):
-        if lab == "NONE":
-            continue
+    for j in types:
+        lab = labels[j]
         r = float(lab in fired)
         other = float(bool(fired - {lab}))
-        rows.append([1.0, float(logits[j]), float(logits[jn]), r, other])
+        z_other = max(float(logits[k]) for k in types if k != j)
+        rows.append([1.0, float(logits[j]), float(logits[jn]), r, other, r * z_other])
     return np.array(rows, dtype=np.float64)
 
 
