@@ -23,6 +23,7 @@ Reproduce:  .venv/bin/python bench/eval_events.py [--typer-cache bench/_typer_ca
    training come from the other part): share of sport+entertainment and of politics stories with any event,
    (a) as the extract stage sees them today without a codeable column, (b) with the relevance gate's `codeable`
    (pipelines.core.clean.relevance) passed in, as the clean stage will provide it.
+4. Throughput (indicative): extract_story_events on 60 random BBC documents in one process, the typer's share.
 """
 from __future__ import annotations
 
@@ -213,6 +214,37 @@ def bbc_section():
     return out
 
 
+def speed_section(n_docs: int = 60):
+    """extract_story_events on a fixed random sample of BBC documents in this process (1 process, 1 ONNX thread),
+    after a warm-up; the typer's share of the time. Indicative only: bench/run_pipeline.py is the measure."""
+    import random
+
+    models = coder.default_models()
+    paths = sorted(plv_data.BBC.glob("*/*.txt"))
+    random.Random(0).shuffle(paths)
+    texts = [p.read_bytes().decode("utf-8", errors="replace") for p in paths[:n_docs]]
+    coder.extract_story_events(story("warm", texts[0]), models)
+    spent = {"typer": 0.0, "n": 0}
+    real = models.typer.logits
+
+    def timed(sentences):
+        t = time.perf_counter()
+        out = real(sentences)
+        spent["typer"] += time.perf_counter() - t
+        spent["n"] += len(sentences)
+        return out
+
+    models.typer.logits = timed
+    try:
+        t = time.perf_counter()
+        for i, tx in enumerate(texts):
+            coder.extract_story_events(story(f"bbc{i}", tx), models)
+        el = time.perf_counter() - t
+    finally:
+        models.typer.logits = real
+    return dict(n=n_docs, seconds=el, docs_h=n_docs / el * 3600, typer_s=spent["typer"], sentences=spent["n"])
+
+
 def confusion_md(gold, pred) -> str:
     labels = sorted(set(gold) | set(pred))
     cnt = collections.Counter(zip(gold, pred))
@@ -237,6 +269,8 @@ def main() -> None:
     petr = petr2_section()
     print("petr2", petr["acc"], flush=True)
     bbc = None if args.skip_bbc else bbc_section()
+    speed = speed_section()
+    print("speed", speed, flush=True)
     r = plv["role"]
     L = [f"# Event coder evaluation (through coder.extract_story_events) at {sha}", "",
          f"`.venv/bin/python bench/eval_events.py` ({time.time() - t0:.0f} s). Shipped: "
@@ -272,6 +306,12 @@ def main() -> None:
                      f"{d['kept']} | {d['with_ev_gate']} ({d['with_ev_gate'] / max(d['n'], 1):.1%}) | {d['rows_gate']} |")
         L += ["", "Targets: sport+entertainment <= 3 % with any event; politics >= 80 %. The training part of BBC is "
               "not scored here (the typer, decider and gate were trained on it)."]
+    L += ["", "## Throughput (indicative; 1 process, 1 ONNX thread, machine shared with other jobs)", "",
+          f"extract_story_events on {speed['n']} random BBC documents (no gate): {speed['seconds']:.1f} s = "
+          f"**{speed['docs_h']:,.0f} docs/hour** per process; the typer took {speed['typer_s']:.1f} s for "
+          f"{speed['sentences']} prefiltered sentences ({speed['sentences'] / max(speed['typer_s'], 1e-9):.0f}/s, one "
+          "ONNX call per sentence). Issue 14 asks >= 100,000 docs/hour (bench/run_pipeline.py --scales 1, "
+          "not run here)."]
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("\n".join(L) + "\n", encoding="utf-8")
     print(f"-> {OUT}")
