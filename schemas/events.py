@@ -51,8 +51,12 @@ class EventMentions(pa.DataFrameModel):
     quantity: Optional[int] = pa.Field(nullable=True, ge=0, description="conservative count (ACLED rule: lowest figure)")
     quantity_kind: Optional[str] = pa.Field(nullable=True, isin=list(QUANTITY_KINDS), description="participants|arrested|killed|injured|targets|other")
     quantity_text: Optional[str] = pa.Field(nullable=True, description="the quantity as written")
-    confidence: float = pa.Field(ge=0.0, le=1.0, description="score in [0,1]")
-    extractor: str = pa.Field(str_length={"min_value": 1}, description="rule / model id and version, e.g. rule:sanction.travel_ban@1")
+    confidence: float = pa.Field(ge=0.0, le=1.0, description=(
+        "probability that the sentence reports this event type (type decider over the sentence typer and the "
+        "trigger rules; 5-fold ECE in bench/results/eval_events.md)"))
+    extractor: str = pa.Field(str_length={"min_value": 1}, description=(
+        "model versions and the anchoring rule, e.g. event_typer@<sha>+type_decider@<sha>+role_ranker@<sha>"
+        "+anchor:rule:sanction.travel_ban@1+date:<rule>"))
     published_date: Optional[dt.date] = pa.Field(nullable=True, description="publication date of the story (extra column, used by the date check)")
 
     class Config:

@@ -62,10 +62,12 @@ def actors_frame(rows: list[dict]) -> pl.DataFrame:
     outs={
         "event_mentions": AssetOut(
             key="event_mentions",
-            description="One row per PLOVER event mention in a canonical story (CONTRACT `events` without "
-            "event_cluster_id, plus the story's published_date): trigger rules (pipelines/rules/event_patterns.yaml) "
-            "-> CAMEO code -> PLOVER type/mode (rules/cameo_plover.csv), source/target actors, factuality, date, "
-            "place, quantity, confidence and the extractor id. A coordinated actor list gives one row per actor.",
+            description="One row per PLOVER event decision in a canonical codeable story (CONTRACT `events` without "
+            "event_cluster_id, plus the story's published_date): the sentence typer (rules/models/event_typer) "
+            "decides the types, a trigger rule (rules/event_patterns.yaml) or the parse root anchors them, the role "
+            "ranker (rules/models/role_ranker) picks source/target; factuality, date, place, quantity, calibrated "
+            "confidence and the extractor id (model versions + anchor rule). A coordinated actor list gives one "
+            "row per actor. Stories with codeable == False give no rows.",
         ),
         "actors": AssetOut(
             key="actors",
@@ -81,7 +83,12 @@ def extract(context: AssetExecutionContext, warehouse: Warehouse, stories: pl.La
     # `stories` is a lazy scan: texts are read one chunk of stories at a time, never the whole column at once
     columns = stories.collect_schema().names()
     canonical = stories.filter(pl.col("is_canonical")) if "is_canonical" in columns else stories
-    cols = [c for c in ("story_id", "text", "title", "published_date", "published_precision", "outlet") if c in columns]
+    cols = [c for c in ("story_id", "text", "title", "published_date", "published_precision", "outlet", "codeable")
+            if c in columns]
+    # relevance gate (clean stage): codeable == False stories yield no events (coder.extract_story_events skips
+    # them); a missing column or a null means codeable
+    not_codeable = (canonical.filter(pl.col("codeable") == False).select(pl.len()).collect().item()  # noqa: E712
+                    if "codeable" in columns else 0)
     keys = canonical.select("story_id").collect()["story_id"].to_list()
     # Incremental: each story is extracted on its own, so a story seen before (same story_id = same bytes, same
     # code version) reuses its cached rows and the result equals a full rebuild.
@@ -111,7 +118,8 @@ def extract(context: AssetExecutionContext, warehouse: Warehouse, stories: pl.La
     ev = validated(ev_df, EventMentions, "event_mentions", warehouse=warehouse, key_column="event_id",
                    started=started, output_name="event_mentions",
                    extra_metadata={"canonical_stories": len(keys), "stories_extracted": len(todo),
-                                   "stories_reused_from_cache": len(keys) - len(todo), "by_type": MetadataValue.json(by_type),
+                                   "stories_reused_from_cache": len(keys) - len(todo),
+                                   "stories_not_codeable": not_codeable, "by_type": MetadataValue.json(by_type),
                                    "by_factuality": MetadataValue.json(by_fact), "evidence_violations": len(bad),
                                    "stories_per_second": round(len(keys) / max(seconds, 1e-6), 1)})
     ac = validated(ac_df, Actors, "actors", warehouse=warehouse, key_column="actor_id", started=started,

@@ -58,16 +58,23 @@ def test_extract_materializes_events_and_actors(warehouse_dir):
 
 def test_bad_rows_are_quarantined(warehouse_dir, monkeypatch):
     """Rows breaking the contract (offsets not on the evidence, asserted event after publication) never pass."""
-    real = extract_module.extract_events
+    real = extract_module.coder.extract_story_events
+    done = []  # rows broken so far, across stories (the coder is called once per story)
 
-    def broken(stories):
-        events, actors = real(stories)
-        events[0] = dict(events[0], char_end=events[0]["char_end"] + 1)          # offsets off the evidence
-        events[1] = dict(events[1], factuality="asserted",                      # asserted, after publication
-                         event_date=events[1]["published_date"] + dt.timedelta(days=30))
+    def broken(story, models=None, **kw):
+        events, actors = real(story, models, **kw)
+        for i, e in enumerate(events):
+            if len(done) == 0:
+                events[i] = dict(e, char_end=e["char_end"] + 1)                 # offsets off the evidence
+            elif len(done) == 1:
+                events[i] = dict(e, factuality="asserted",                      # asserted, after publication
+                                 event_date=(e["published_date"] or dt.date(2020, 10, 3)) + dt.timedelta(days=30))
+            else:
+                break
+            done.append(e["event_id"])
         return events, actors
 
-    monkeypatch.setattr(extract_module, "extract_events", broken)
+    monkeypatch.setattr(extract_module.coder, "extract_story_events", broken)
     wh = Warehouse(path=str(warehouse_dir))
     result = _run(wh, _stories())
     assert result.success

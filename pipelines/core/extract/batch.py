@@ -1,7 +1,9 @@
 """Extraction over many stories: chunked (bounded memory) and, for big batches, in several processes.
 
-Each story is extracted on its own (pipelines.core.extract.extract_events), so results can be cached per story and
-a parallel run equals a serial one. No Dagster import: spawned worker processes import only this package.
+Each story is extracted on its own (pipelines.core.extract.coder.extract_story_events: the trained typer decides the
+types, the trained role ranker the actors), so results can be cached per story and a parallel run equals a serial
+one. The models are loaded once per process (coder.default_models); a missing or corrupt model file raises
+ModelLoadError naming the file before any story is extracted (check_models in the parent, the load in a worker). No Dagster import: spawned worker processes import only this package.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import polars as pl
 
-from pipelines.core.extract import extract_events
+from pipelines.core.extract import coder
 from pipelines.core.extract.events import check_evidence
 
 EVENT_SCHEMA = {
@@ -49,15 +51,34 @@ def extract_chunk(story_rows: list[dict], cache_dir: str | None = None) -> tuple
         from pipelines.core.extract import tablecache
 
         tablecache.configure(cache_dir)  # this process (a spawned worker too) reads/writes its tables there
+    models = coder.default_models()  # once per process (lru_cache); ModelLoadError naming the file
     new_events, new_actors = [], []
     for story in story_rows:
-        ev_rows, ac_rows = extract_events([story])
+        ev_rows, ac_rows = coder.extract_story_events(story, models)
         new_events += ev_rows
         new_actors += [{"story_id": story["story_id"], **{k: a[k] for k in ("actor_id", "name", "country", "sector")}}
                        for a in ac_rows]
     actors = (pl.DataFrame(new_actors, schema=STORY_ACTOR_SCHEMA, orient="row") if new_actors
               else pl.DataFrame(schema=STORY_ACTOR_SCHEMA))
     return events_frame(new_events), actors
+
+
+def check_models(load: bool = True) -> None:
+    """Fail now (ModelLoadError naming the file) when a shipped model is missing or corrupt. load=True loads them
+    into this process (it will extract); False only verifies the manifests and the spaCy package (workers load)."""
+    if load:
+        coder.default_models()
+        return
+    from pipelines.core.extract import role_ranker, roles
+    from pipelines.core.extract.typer import DEFAULT_DIR
+    from pipelines.core.models import ModelLoadError, verify_model_dir
+
+    verify_model_dir(DEFAULT_DIR)
+    verify_model_dir(role_ranker.MODEL_DIR)
+    import importlib.util
+
+    if importlib.util.find_spec(roles.MODEL) is None:
+        raise ModelLoadError(f"spaCy model package {roles.MODEL} not installed (needed for roles)")
 
 
 def extract_workers(n_stories: int) -> int:
@@ -88,6 +109,7 @@ def extract_in_chunks(stories: pl.LazyFrame, n_stories: int, log=None,
     if not n_stories:
         return ev_parts[0], ac_parts[0]
     workers = extract_workers(n_stories)
+    check_models(load=workers == 1)  # a bad model stops the run here, naming the file, not inside a worker
     # chunks small enough that every worker gets several (load balance), at most CHUNK_STORIES
     size = CHUNK_STORIES if workers == 1 else max(25, min(CHUNK_STORIES, -(-n_stories // (4 * workers))))
     with contextlib.ExitStack() as stack:

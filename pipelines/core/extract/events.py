@@ -1,41 +1,25 @@
-"""Sentences of canonical stories -> PLOVER event mentions (pure Python, no dagster).
+"""Building blocks of the event coder (pipelines.core.extract.coder): sentences, trigger rules, rows.
 
-Pipeline per story:
-1. `split_sentences(text)` -> (start, end) offsets; `text[start:end]` is the sentence (stripped).
-2. cheap prefilter: one compiled alternation of every trigger pattern; sentences without a hit are skipped.
-3. every rule of rules/event_patterns.yaml is matched; overlapping matches keep the longer (then higher-score)
-   one. The rule's CAMEO code gives PLOVER type/mode/root through rules/cameo_plover.csv (163 -> SANCTION).
-4. actors of the sentence from `ActorResolver.find` (per-story `ActorContext` for coreference-lite).
-   Roles: active voice -> source = nearest actor before the trigger, target = first actor after it (within
-   `TARGET_WINDOW` chars); passive voice ("were detained by police") -> source after "by", target before.
-   Default (ROLES_DEFAULT = "dep"): the sentences that hold a trigger and an actor are parsed in batches with
-   spaCy (roles.py) and the trigger's syntactic arguments (subject / "by"-agent / object / against-on phrase) are
-   mapped onto the actor mentions; a role the parse leaves open falls back to the rule above, a parse that names
-   no argument at all falls back to the rule above entirely. `extractor` says which: "+roles:dep@1" or
-   "+roles:nearest@1".
-   Coordinated actors ("the EU, Canada and the US") expand into ONE EVENT PER ACTOR (documented choice).
-   A mention without any actor is dropped (it cannot say who did what to whom).
-5. factuality (factuality.classify), date (dates.resolve_event_date: the expression governing the trigger in the
-   parse; fallbacks "before" for past background, the publication week, none for undated plans; the rule goes
-   into `extractor` as "+date:<rule>"), place (places.find_place),
-   quantity (quantities.find_quantities; the quantity whose kind fits the event type, nearest to the trigger).
-6. confidence = rule score, adjusted by actor completeness and, when the shipped classifier is present,
-   blended with its probability for the rule's type (see `_confidence`).
-Duplicates inside one sentence (same type, source, target) are merged, keeping the best-scoring trigger.
+- `split_sentences(text)` -> (start, end) offsets; `text[start:end]` is the sentence (stripped).
+- trigger rules (rules/event_patterns.yaml, CAMEO code -> PLOVER type/mode through rules/cameo_plover.csv):
+  `find_triggers` gives non-overlapping matches (longer, then higher-score wins; a per-rule prefix gate keeps it
+  fast). Triggers do NOT decide events: the coder uses them as anchors (trigger span), provenance and features.
+- `assign_roles`: the nearest-actor rule (active: source before / target after the trigger; passive: source after
+  "by"); one of the role ranker's features. `_coordinated` / `_widen`: coordinated actor lists
+  ("the EU, Canada and the US") so a chosen actor expands into one row per actor.
+- `pick_quantity`, `make_row`, `check_evidence` (offsets must point at the evidence).
 """
 from __future__ import annotations
 
 import csv
 import re
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
 
-from pipelines.core.extract import factuality as fact
 from pipelines.core.ids import stable_id
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
@@ -394,37 +378,19 @@ def pick_quantity(event_type: str, trig: Trigger, quantities: list) -> tuple[int
     return int(q.value), kind, q.text
 
 
-# ----------------------------------------------------------------------------------------- resolvers (engineer B)
+# ----------------------------------------------------------------------------------------- resolvers
 class _Resolvers:
-    """Lazily imported resolvers from engineer B's modules; each degrades to 'nothing found' if missing."""
+    """The sentence-level resolvers (actors, places, quantities), created once per process."""
 
     def __init__(self, rules_dir: Path | None = None):
-        self.actor_resolver = None
-        self.ActorContext = None
-        self.resolve_date = None
-        self.find_place = None
-        self.find_quantities = None
-        try:
-            from pipelines.core.extract.actors import ActorContext, ActorResolver
-            self.actor_resolver = ActorResolver(rules_dir) if rules_dir else ActorResolver()
-            self.ActorContext = ActorContext
-        except ImportError:  # pragma: no cover - only before B's module exists
-            pass
-        try:
-            from pipelines.core.extract.dates import resolve_date
-            self.resolve_date = resolve_date
-        except ImportError:  # pragma: no cover
-            pass
-        try:
-            from pipelines.core.extract.places import find_place
-            self.find_place = find_place
-        except ImportError:  # pragma: no cover
-            pass
-        try:
-            from pipelines.core.extract.quantities import find_quantities
-            self.find_quantities = find_quantities
-        except ImportError:  # pragma: no cover
-            pass
+        from pipelines.core.extract.actors import ActorContext, ActorResolver
+        from pipelines.core.extract.places import find_place
+        from pipelines.core.extract.quantities import find_quantities
+
+        self.actor_resolver = ActorResolver(rules_dir) if rules_dir else ActorResolver()
+        self.ActorContext = ActorContext
+        self.find_place = find_place
+        self.find_quantities = find_quantities
 
     def actors(self, sentence: str, ctx: Any) -> list:
         if self.actor_resolver is None:
@@ -440,110 +406,7 @@ def _resolvers(rules_dir: str | None = None) -> _Resolvers:
     return _Resolvers(Path(rules_dir) if rules_dir else None)
 
 
-# ----------------------------------------------------------------------------------------- classifier hook
-@lru_cache(maxsize=1)
-def _classifier():
-    try:
-        from pipelines.core.extract.event_classifier import load_default
-        return load_default()
-    except Exception:  # noqa: BLE001 - model file absent or unreadable: rules only
-        return None
-
-
-def _confidence(rule: Rule, n_src: int, n_tgt: int, clf_prob: float | None) -> float:
-    """Rule prior x actor completeness (both roles 1.0, one role 0.8), blended 50/50 with the classifier's
-    probability of the rule's type when a classifier is shipped. Clipped to [0.05, 0.99]."""
-    base = rule.score * (1.0 if (n_src and n_tgt) else 0.8)
-    if clf_prob is not None:
-        base = 0.5 * base + 0.5 * clf_prob
-    return round(min(0.99, max(0.05, base)), 4)
-
-
-# ----------------------------------------------------------------------------------------- main entry
-ROLES_DEFAULT = "dep"  # "dep": dependency parse of trigger sentences (roles.py), nearest-actor rule as fallback;
-                       # "nearest": the regex rule only (no spaCy)
-PARSE_CHUNK = 1024  # trigger sentences collected before one batched parse (bounds memory on big inputs)
-
-
-def extract_events(stories: Iterable[dict], *, rules_dir: Path | None = None,
-                   use_classifier: bool = True, roles: str | None = None,
-                   cache_dir: str | Path | None = None) -> tuple[list[dict], list[dict]]:
-    """Event mention rows (CONTRACT `events` columns minus event_cluster_id, plus published_date) and the
-    actors rows those events point to. `roles`: "dep" or "nearest" (default ROLES_DEFAULT).
-    `cache_dir`: folder of the on-disk table cache (tablecache.py; e.g. WAREHOUSE/_cache/extract_tables) for this
-    process; the resolvers, rules and model are loaded on the first call, not at import."""
-    if cache_dir is not None:
-        from pipelines.core.extract import tablecache
-
-        tablecache.configure(cache_dir)
-    rdir = str(rules_dir or RULES_DIR)
-    res = _resolvers(str(rules_dir) if rules_dir else None)
-    clf = _classifier() if use_classifier else None
-    mode = roles or ROLES_DEFAULT
-    events: list[dict] = []
-    seen_actors: dict[str, dict] = {}
-    pending: list[tuple] = []  # trigger sentences waiting for the batched parse
-
-    def flush() -> None:
-        docs = None
-        if mode == "dep" and pending:
-            from pipelines.core.extract import roles as roles_mod
-            docs = roles_mod.parse_sentences([p[4] for p in pending])
-        for k, item in enumerate(pending):
-            events.extend(_sentence_events(item, docs[k] if docs is not None else None, res, clf, seen_actors))
-        pending.clear()
-
-    for story in stories:
-        text = story.get("text") or ""
-        story_id = story["story_id"]
-        published: date | None = story.get("published_date")
-        published_prec = story.get("published_precision") or ("day" if published is not None else "none")
-        ctx = res.new_context()
-        for s_idx, (s0, s1) in enumerate(split_sentences(text)):
-            sentence = text[s0:s1]
-            triggers = find_triggers(sentence, rdir) if len(sentence) <= MAX_SENTENCE else []
-            if not triggers:
-                # keep coreference state current (e.g. "the bloc" after "the EU") even without events
-                if res.actor_resolver is not None and ctx is not None:
-                    res.actors(sentence, ctx)
-                continue
-            actors = res.actors(sentence, ctx)
-            if not actors:
-                continue
-            pending.append((story_id, published, s_idx, (s0, s1), sentence, triggers, actors, published_prec))
-        if len(pending) >= PARSE_CHUNK:
-            flush()
-    flush()
-    return events, _actors_rows(res, seen_actors)
-
-
-def _roles(sentence: str, trig: Trigger, actors: list, triggers: list, doc) -> tuple[list, list, str, str]:
-    """(sources, targets, voice, roles rule id): the parse's roles when it names an actor, the nearest-actor rule
-    for a role the parse leaves open (no argument, or a pronoun), the nearest-actor rule alone without a parse."""
-    sources, targets, voice = assign_roles(sentence, trig, actors, triggers)
-    if doc is None:
-        return sources, targets, voice, "roles:nearest@1"
-    from pipelines.core.extract import roles as roles_mod
-    dep = roles_mod.dep_roles(doc, trig.start, trig.end, actors)
-    if dep is None:
-        return sources, targets, voice, roles_mod.FALLBACK_ID
-    src_idx, tgt_idx, dvoice = dep
-    # the parser often reads a list "the EU, Canada and the US" as appositions: widen with the regex coordination
-    src_idx = _widen(actors, src_idx, sentence) if src_idx else src_idx
-    tgt_idx = _widen(actors, tgt_idx, sentence) if tgt_idx else tgt_idx
-    if src_idx is not None and tgt_idx is not None:
-        d_src, d_tgt = [actors[i] for i in src_idx], [actors[i] for i in tgt_idx]
-    else:  # one role open: the nearest-actor rule fills it, never with an actor the parse gave the other role
-        taken = set(src_idx or ()) | set(tgt_idx or ())
-        rest = [a for i, a in enumerate(actors) if i not in taken]
-        n_src, n_tgt, _ = assign_roles(sentence, trig, rest, triggers) if rest else ([], [], voice)
-        d_src = [actors[i] for i in src_idx] if src_idx is not None else n_src
-        d_tgt = [actors[i] for i in tgt_idx] if tgt_idx is not None else n_tgt
-    ids = {a.actor_id for a in d_src}
-    d_tgt = [a for a in d_tgt if a.actor_id not in ids]
-    return d_src, d_tgt, dvoice, roles_mod.RULE_ID
-
-
+# ----------------------------------------------------------------------------------------- rows
 def _widen(actors: list, idx: list[int], sentence: str) -> list[int]:
     out = set(idx)
     for i in idx:
@@ -552,84 +415,22 @@ def _widen(actors: list, idx: list[int], sentence: str) -> list[int]:
     return sorted(out)
 
 
-def _sentence_events(item: tuple, doc, res: _Resolvers, clf, seen_actors: dict[str, dict]) -> list[dict]:
-    story_id, published, s_idx, (s0, s1), sentence, triggers, actors, published_prec = item
-    quantities = res.find_quantities(sentence) if res.find_quantities else []
-    place = res.find_place(sentence) if res.find_place else None
-    sent_rows: dict[tuple, dict] = {}
-    for trig in triggers:
-        sources, targets, voice, roles_id = _roles(sentence, trig, actors, triggers, doc)
-        if not sources and not targets:
-            continue
-        rule = trig.rule
-        factuality, cue = fact.classify(sentence, trig.start, trig.end, rule.event_type)
-        ev_date, precision, date_text, date_rule = _date(sentence, (trig.start, trig.end), published, published_prec,
-                                                         factuality, doc)
-        qty, qkind, qtext = pick_quantity(rule.event_type, trig, quantities)
-        clf_p = None
-        if clf is not None:
-            lo = min([a.end for a in sources] + [trig.start])
-            hi = max([a.start for a in targets] + [trig.end])
-            clf_p = clf.prob_for(clf.predict_proba(sentence, (lo, hi)), rule.event_type)
-        conf = _confidence(rule, len(sources), len(targets), clf_p)
-        extractor = f"rule:{rule.name}@{rule.version}+{roles_id}" + ("+clf:" + clf.model_id if clf_p is not None else "")
-        extractor += f"+date:{date_rule}"
-        for src in (sources or [None]):
-            for tgt in (targets or [None]):
-                if src is not None and tgt is not None and src.actor_id == tgt.actor_id:
-                    tgt = None
-                key = (rule.event_type, src.actor_id if src else None, tgt.actor_id if tgt else None, factuality)
-                if key in sent_rows and sent_rows[key]["confidence"] >= conf:
-                    continue
-                row = _row(story_id, s_idx, s0, s1, sentence, trig, rule, factuality, src, tgt,
-                           ev_date, precision, date_text, place, qty, qkind, qtext, conf, extractor, published)
-                sent_rows[key] = row
-                for a in (src, tgt):
-                    if a is not None:
-                        _note_actor(seen_actors, a)
-    return _drop_subsumed(list(sent_rows.values()))
 
-
-def _drop_subsumed(rows: list[dict]) -> list[dict]:
-    """Within one sentence, a row missing a role is dropped when another row of the same type and factuality
-    agrees on the role it has and also fills the missing one ("travel bans and asset freezes on X" by the EU)."""
-    def covers(a: dict, b: dict) -> bool:  # a says everything b says, and more
-        if a is b or a["event_type"] != b["event_type"] or a["factuality"] != b["factuality"]:
-            return False
-        more = False
-        for k in ("source_actor_id", "target_actor_id"):
-            if b[k] is not None and a[k] != b[k]:
-                return False
-            if b[k] is None and a[k] is not None:
-                more = True
-        return more
-    return [b for b in rows if not any(covers(a, b) for a in rows)]
-
-
-def _date(sentence: str, trigger: tuple[int, int], published: date | None, published_precision: str,
-          factuality: str, doc=None):
-    """(event_date, date_precision, date_text, rule) from dates.resolve_event_date (all date logic lives there)."""
-    from pipelines.core.extract.dates import resolve_event_date
-
-    r = resolve_event_date(sentence, trigger, published, published_precision, factuality, doc=doc)
-    return r.date, r.precision, r.text, r.rule
-
-
-def _row(story_id, s_idx, s0, s1, sentence, trig, rule, factuality, src, tgt, ev_date, precision, date_text,
-         place, qty, qkind, qtext, conf, extractor, published) -> dict:
+def make_row(story_id, s_idx, s0, s1, sentence, trigger_text, event_type, mode, cameo_root, factuality, src, tgt,
+             ev_date, precision, date_text, place, qty, qkind, qtext, conf, extractor, published) -> dict:
     src_id = src.actor_id if src else None
     tgt_id = tgt.actor_id if tgt else None
     return {
-        "event_id": stable_id("ev", story_id, s_idx, s0, s1, rule.event_type, factuality, src_id, tgt_id),
+        "event_id": stable_id("ev", story_id, s_idx, s0, s1, event_type, factuality, src_id, tgt_id),
         "story_id": story_id,
         "sentence_index": s_idx,
         "char_start": s0,
         "char_end": s1,
         "evidence": sentence,
-        "trigger": sentence[trig.start:trig.end],
-        "event_type": rule.event_type,
-        "event_mode": rule.mode,
-        "cameo_root": rule.cameo[:2],
+        "trigger": trigger_text,
+        "event_type": event_type,
+        "event_mode": mode,
+        "cameo_root": cameo_root,
         "factuality": factuality,
         "source_actor": src.text if src else None,
         "source_actor_id": src_id,
