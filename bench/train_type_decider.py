@@ -24,9 +24,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import plv_data  # noqa: E402
 
-DEFAULT_CACHE = ROOT / "bench" / "_typer_cache"
-if not (DEFAULT_CACHE / "oof_logits.npy").exists():
-    DEFAULT_CACHE = ROOT.parent / "wt-typer" / "bench" / "_typer_cache"
+DEFAULT_CACHE = ROOT / "bench" / "_typer_cache"  # written by bench/train_event_model.py (gitignored)
 BBC_CACHE = ROOT / "bench" / "_cache" / "decider_bbc_logits.npz"
 N_BBC = 1200
 

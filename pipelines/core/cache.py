@@ -42,12 +42,14 @@ UPSTREAM: dict[str, tuple[str, ...]] = {
 # that loads it; a folder counts every file in it). Entries that do not exist (yet) are skipped.
 STAGE_RULES: dict[str, tuple[str, ...]] = {
     "ingest": ("ingest.yaml",),
-    "clean": ("boilerplate.yaml", "outlets.yaml", "segmentation.yaml", "models/relevance_gate"),
+    "clean": ("boilerplate.yaml", "outlets.yaml", "segmentation.yaml", "models/relevance_gate",
+              "dating.yaml"),  # dating.yaml: document dating (clean/dating.py) and event dates (extract/dates.py)
     "dedup": ("dedup.yaml",),
-    "extract": ("actors.csv", "cameo_plover.csv", "coref.csv", "countries.csv", "country_aliases.csv", "dating.yaml",
+    "extract": ("actors.csv", "cameo_plover.csv", "coref.csv", "countries.csv", "country_aliases.csv",
                 "event_patterns.yaml", "group_nouns.csv", "leaders.csv", "name_stopwords.txt", "place_nouns.txt",
                 "place_stopwords.txt", "quantity_cues.yaml", "roles.yaml", "sector_nouns.csv", "titles.csv",
-                "models/plv_logreg.npz", "models/event_typer", "models/roles"),
+                "models/plv_logreg.npz", "models/event_typer", "models/roles", "models/role_ranker",
+                "models/type_decider"),
     "link": ("linking.yaml",),
     "publish": (),
 }
