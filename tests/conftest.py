@@ -42,3 +42,23 @@ def warehouse_dir(tmp_path) -> Path:
     d = tmp_path / "warehouse"
     d.mkdir()
     return d
+
+
+def pytest_unconfigure(config):
+    """After pytest's last line: send interpreter-shutdown stderr to a file instead of the terminal.
+
+    duckdb's nanobind bindings print a reference-leak report (~45 lines: "nanobind: leaked 27 instances!") while the
+    interpreter exits; it is noise about process teardown, not a test result, and it buried the summary line. It goes
+    to $TMPDIR/newsevents-pytest-shutdown-<pid>.log (the path is printed, nothing is discarded). Also in xdist workers.
+    """
+    import sys
+    import tempfile
+
+    log = Path(tempfile.gettempdir()) / f"newsevents-pytest-shutdown-{os.getpid()}.log"
+    sys.stderr.flush()
+    if not hasattr(config, "workerinput"):          # the controller / a plain run: say where the noise goes
+        sys.stdout.write(f"(interpreter shutdown messages, e.g. duckdb's nanobind leak report: {log})\n")
+        sys.stdout.flush()
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)

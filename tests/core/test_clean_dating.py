@@ -257,12 +257,12 @@ def test_precision_never_claims_more_than_the_evidence(story):
 def test_extract_takes_the_story_precision():
     """A story dated only to a week gives its "yesterday" event week precision, never a day (extract passes the
     story's published_precision to resolve_event_date)."""
-    from pipelines.core.extract.events import extract_events
+    from pipelines.core.extract.coder import extract_events
 
     story = {"story_id": "st_x", "title": None, "outlet": None, "published_date": dt.date(2020, 9, 14),
              "text": "Police arrested dozens of protesters in Minsk yesterday, the interior ministry said."}
     got = {}
     for prec in ("day", "week"):
-        events, _ = extract_events([{**story, "published_precision": prec}], use_classifier=False, roles="nearest")
+        events, _ = extract_events([{**story, "published_precision": prec}])
         got[prec] = {e["date_precision"] for e in events}
     assert got["day"] == {"day"} and got["week"] == {"week"}

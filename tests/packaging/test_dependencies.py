@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import sys
 import tomllib
@@ -70,8 +71,13 @@ def _imports(folder: str) -> list[tuple[str, str, bool]]:
     return out
 
 
+@functools.cache
+def _packages_distributions() -> dict[str, list[str]]:
+    return metadata.packages_distributions()     # ~0.2 s per call: once per session, not once per import
+
+
 def _dist_of(module: str) -> set[str]:
-    found = metadata.packages_distributions().get(module)
+    found = _packages_distributions().get(module)
     if found:
         return {_norm(d) for d in found}
     return {_norm(ALIASES.get(module, module))}
