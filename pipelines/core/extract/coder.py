@@ -9,7 +9,8 @@ bench/eval_events.py both call it. Per story:
 3. The sentence typer (typer.EventTyper, ONNX, multi-label) scores all prefiltered sentences of the story; the
    type decider (type_decider.TypeDecider, logistic per type over the typer's logits and whether a trigger rule of
    the type fired, trained on out-of-fold PLV logits + BBC negatives) gives each type a probability and decides it
-   at its threshold. NONE is never emitted. Trigger rules (rules/event_patterns.yaml) are evidence for the decider,
+   at its threshold. A type no trigger rule of it supports needs probability >= unsupported_min_probability
+   (rules/event_decision.yaml: such rows were mostly wrong in a blind review of real news). NONE is never emitted. Trigger rules (rules/event_patterns.yaml) are evidence for the decider,
    the anchor (the trigger span) and provenance of a decided type; they never decide alone.
 4. Anchor per decided type: among the rule triggers of that type (YIELD: a CONCEDE or RETREAT rule) the one highest
    in the dependency tree (a background nominal "amid a crackdown" sits below the main predicate); when no rule of
@@ -147,6 +148,21 @@ class _Anchor:
     end: int
 
 
+@lru_cache(maxsize=1)
+def unsupported_min_probability(path: str = str(E.RULES_DIR / "event_decision.yaml")) -> float:
+    """rules/event_decision.yaml: the probability a type needs when no trigger rule of the type fired."""
+    import yaml
+
+    return float(yaml.safe_load(Path(path).read_text(encoding="utf-8"))["unsupported_min_probability"])
+
+
+def supported_decisions(decided: list[tuple[str, float]], fired: set[str]) -> list[tuple[str, float]]:
+    """Keep a decided type when a trigger rule of it fired (YIELD: CONCEDE/RETREAT rules, merged in `fired`) or when
+    its probability reaches unsupported_min_probability (rules/event_decision.yaml, with its measured reason)."""
+    bar = unsupported_min_probability()
+    return [(lab, p) for lab, p in decided if lab in fired or p >= bar]
+
+
 def prefilter(sentence: str, actors: list) -> bool:
     """Cheap, linear-time gate before the typer: bounded length and at least one actor mention."""
     return len(sentence) <= MAX_SENTENCE and bool(actors)
@@ -176,7 +192,10 @@ def extract_story_events(story: dict, models: Models | None = None, *, resolvers
         return [], E._actors_rows(res, seen)
     logits = models.typer.logits([c[3] for c in cands])
     labels = tuple(models.typer.labels)
-    decided = [models.decider.decide(z, labels, TD.rule_types(E.find_triggers(c[3]))) for z, c in zip(logits, cands)]
+    decided = []
+    for z, c in zip(logits, cands):
+        fired = TD.rule_types(E.find_triggers(c[3]))
+        decided.append(supported_decisions(models.decider.decide(z, labels, fired), fired))
     todo = [(c, d) for c, d in zip(cands, decided) if d]
     if not todo:
         return [], E._actors_rows(res, seen)
