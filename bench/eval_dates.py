@@ -122,8 +122,12 @@ def eval_news(variant: str) -> dict:
         m = sum(split.get(n_) == part for n_, *_x in rows)
         by_split[part] = {"n": m, "dated": len(offs), "within_1": sum(o <= 1 for o in offs),
                           "within_7": sum(o <= 7 for o in offs), "over_30": sum(o > 30 for o in offs)}
+    per_rule: dict[str, dict[str, list[int]]] = {}
+    for n_, t, d, _p, ru in rows:
+        if d is not None:
+            per_rule.setdefault(ru, {"dev": [], "test": []})[split.get(n_, "test")].append(abs((d - t).days))
     res = {
-        "variant": variant, "by_split": by_split, "rows": rows, "split": split, "n": n, "dated": len(dated), "has_any_full_date": has_any,
+        "variant": variant, "by_split": by_split, "per_rule": per_rule, "rows": rows, "split": split, "n": n, "dated": len(dated), "has_any_full_date": has_any,
         "within_1": sum(o <= 1 for o in off), "within_7": sum(o <= 7 for o in off), "over_30": sum(o > 30 for o in off),
         "in_window": sum(inside(t, d, p) for t, d, p, _r in dated),
         "by_precision": Counter(p for *_x, p, _r in rows),
@@ -184,6 +188,10 @@ def main() -> None:
                   "| half | articles | dated | within ±1 d | within ±7 d | > 30 d off |", "|---|---|---|---|---|---|"]
         lines += [f"| {part} | {b['n']} | {_pct(b['dated'], b['n'])} | {_pct(b['within_1'], b['n'])} | "
                   f"{_pct(b['within_7'], b['n'])} | {_pct(b['over_30'], b['n'])} |" for part, b in r["by_split"].items()]
+        lines += ["", "| deciding rule | dev: n / ±1 d / > 30 d | test: n / ±1 d / > 30 d |", "|---|---|---|"]
+        lines += [f"| {ru} | " + " | ".join(f"{len(o)} / {sum(x <= 1 for x in o)} / {sum(x > 30 for x in o)}"
+                                         for o in (h["dev"], h["test"])) + " |"
+                  for ru, h in sorted(r["per_rule"].items(), key=lambda kv: -len(kv[1]["dev"]) - len(kv[1]["test"]))]
         lines += ["",
                   "precision: " + ", ".join(f"{k} {v}" for k, v in r["by_precision"].most_common()), "",
                   "deciding rule (dated): " + ", ".join(f"{k} {v}" for k, v in r["rules"].most_common()), "",
@@ -198,7 +206,7 @@ def main() -> None:
             ("±1 d >= 60 %", "±7 d >= 80 %", ">30 d <= 3 %", "every undated has a reason"), ok)),
             f"(at most {_pct(r['has_any_full_date'], n)} of the articles carry any full date in their text or URL: "
             "the rest can be dated to a day only from other records, e.g. other reports of the same event)", ""]
-        print(variant, {k: v for k, v in r.items() if k not in ("worst", "rows", "split")})
+        print(variant, {k: v for k, v in r.items() if k not in ("worst", "rows", "split", "per_rule")})
     s = eval_seeds()
     lines += ["## seeds (../shared/seeds, plain text)", "",
               f"{s['dated']} of {s['n']} stories dated; span {s['span'][0]} .. {s['span'][1]}" if s["span"] else

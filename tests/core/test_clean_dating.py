@@ -188,6 +188,12 @@ def test_embedded_tweet_date():
     insta = ("A Red Car for the Red Planet A post shared by SpaceX (@spacex) on Dec 22, 2017 at 2:57pm PST\n"
              "Back then, he anticipated it would first fly in 2013.")
     assert date_story(insta, [], None, None, RULES).rule != "tweet_date"  # an Instagram post is background
+    quoted = ("Fans celebrated.\nI want him to throw the first pitch on Opening Day in 2017. "
+              "— Richard Deitsch (@richarddeitsch) November 3, 2016\nThe Cubs won the title.")
+    d = date_story(quoted, [], None, None, RULES)  # a year inside the quoted post is not the story's
+    assert (d.date, d.rule) == (dt.date(2016, 11, 3), "tweet_date")
+    later = "The Cubs won the title. The parade was held in 2017.\n— R. D. (@rd) November 3, 2016"
+    assert date_story(later, [], None, None, RULES).rule != "tweet_date"  # the story names a later year
     old = text + " The company recalled the December 28, 2017 launch."
     assert date_story(old, [], None, None, RULES).rule != "tweet_date"  # a later body date: the tweet is older
 

@@ -411,14 +411,21 @@ def text_evidence(text: str, spans: list[tuple[str, str]] = (), url: str | None 
     if tweets:
         tw = max(tweets)
         latest_body = max((d for d, _s in full_past), default=None)
+        # a later year named outside the tweets (the posts' own words are quotes: "Opening Day in 2017")
+        def _line(a: int) -> str:
+            e = text.find("\n", a)
+            return text[text.rfind("\n", 0, a) + 1: e if e >= 0 else len(text)]
+        own = "\n".join(text[sspans[i][0]:sspans[i][1]] for i, f in zip(keep, future)
+                         if not f and not r.tweet_embed.search(_line(sspans[i][0])))
         if (latest_body is None or tw >= latest_body) and not any(
-                int(m["y"]) > tw.year for m in _YEAR_IN_TEXT.finditer(past_text)):
+                int(m["y"]) > tw.year for m in _YEAR_IN_TEXT.finditer(own)):
             add("tweet_date", tw, tw, "tweet")
     # --- the URL's record-id time: only when no body date is later than it
     if url_ts is not None:
         latest_body = max((d for d, _s in full_past), default=None)
-        if latest_body is None or url_ts >= latest_body:
-            add("url_timestamp", url_ts, url_ts, url or "")
+        later_named = any(int(m["y"]) > url_ts.year for m in _YEAR_IN_TEXT.finditer(past_text))
+        if (latest_body is None or url_ts >= latest_body) and not later_named:
+            add("url_timestamp", url_ts, url_ts, url or "")  # not before what the body reports or names
     caption_dropped = False
     if caption_dates:
         body_names = _names(text, r)
