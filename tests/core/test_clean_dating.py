@@ -119,9 +119,6 @@ def test_latest_date_with_today_and_yesterday():
 
 @needs_news
 def test_latest_date_alone_is_only_a_lower_bound():
-    rec = _record("03f08e59e2d3cc90f3ef")  # a full date in the body, no weekday / today / yesterday cue on it
-    st_ = _first_story(rec)
-    assert (st_["published_date"], st_["published_rule"]) == (None, "none:only_date_lower_bound")
     text = "The two pyrotechnicians jumped off the barge during the fireworks on December 31, 2017."
     assert date_story(text, [], None, None, RULES).rule == "none:only_date_lower_bound"
     # with latest_date_alone on (rules data), the assumed window [latest, latest + 6] is a week, never a day
@@ -141,9 +138,85 @@ def test_dated_photo_caption_with_its_weekday(seed_stories):
 
 
 @needs_seeds
-def test_dated_photo_caption_alone_is_a_week(seed_stories):
+def test_dated_photo_caption_alone_is_only_a_lower_bound(seed_stories):
+    # caption_date_alone: false (rules data): a caption date without its weekday claims no week
+    alone = [s for s in seed_stories["002"] if s["published_rule"] == "none:only_caption_lower_bound"]
+    assert alone and all(s["published_date"] is None for s in alone)
+    span = ("photo_caption", "Protesters march in Minsk on August 16, 2020. (AFP photo)")
+    text = "Protesters marched in Minsk against the election result, police in Minsk said."
+    assert date_story(text, [span], None, None, RULES).rule == "none:only_caption_lower_bound"
+    wide = dataclasses.replace(RULES, caption_alone=True)
+    d = date_story(text, [span], None, None, wide)
+    assert (d.date, d.precision, d.rule) == (dt.date(2020, 8, 16), "week", "caption_date")
+
+
+@needs_seeds
+def test_stock_photo_caption_does_not_date_the_story(seed_stories):
+    # story 004: an AFP photo of US politicians dated March 08, 2019 over a story on Putin and Belarus
     (s,) = seed_stories["004"]
-    assert (s["published_precision"], s["published_rule"]) == ("week", "caption_date")
+    assert (s["published_date"], s["published_rule"]) == (None, "none:caption_not_of_this_story")
+
+
+def test_caption_older_than_the_story_does_not_decide():
+    wd = "Police said on Sunday the crowd in Minsk had dispersed."
+    cap = ("photo_caption", "Police in Minsk on Sunday, August 16, 2020. (Reuters)")
+    assert date_story(wd, [cap], None, None, RULES).rule == "caption_date+weekday"  # a photo of this story
+    body = wd + " The protests began after the election on August 25, 2020."
+    assert date_story(body, [cap], None, None, RULES).rule == "none:only_date_lower_bound"  # older than the body
+    later = wd + " Minsk has been tense since the start of 2021."
+    assert date_story(later, [cap], None, None, RULES).rule == "none:caption_not_of_this_story"  # a later year
+    d = date_story(wd, [cap], None, "https://news.example.org/2021/09/30/minsk-police/", RULES)
+    assert (d.date, d.rule) == (dt.date(2021, 9, 30), "url_date")  # > 1 year before the URL date: ignored
+
+
+def test_picture_gallery_widget_is_not_evidence():
+    gallery = ("Five people were trapped when the tram overturned on Sunday, police said.\nUK news in pictures\n"
+               "21/34 10 November 2017 David Davis and Michel Barnier REUTERS\n"
+               "22/34 9 November 2017 Britain's newly appointed Secretary of State leaves Downing Street AP")
+    assert date_story(gallery, [], None, None, RULES).rule == "none:weekday_without_anchor"
+
+
+@needs_news
+def test_embedded_tweet_date():
+    rec = _record("03f08e59e2d3cc90f3ef")  # a tweet "— Sarah Silverman (@SarahKSilverman) February 5, 2018"
+    st_ = _first_story(rec)
+    assert st_["published_rule"] == "tweet_date" and abs((st_["published_date"] - _real_date(rec)).days) <= 1
+    text = ("A meteor lit up the sky over New England. Spectacular — Ed Howlett (@eddiehow124) December 27, 2017\n"
+            "Observers report being bathed in green light.")
+    d = date_story(text, [], None, None, RULES)
+    assert (d.date, d.precision, d.rule) == (dt.date(2017, 12, 27), "day", "tweet_date")
+    insta = ("A Red Car for the Red Planet A post shared by SpaceX (@spacex) on Dec 22, 2017 at 2:57pm PST\n"
+             "Back then, he anticipated it would first fly in 2013.")
+    assert date_story(insta, [], None, None, RULES).rule != "tweet_date"  # an Instagram post is background
+    quoted = ("Fans celebrated.\nI want him to throw the first pitch on Opening Day in 2017. "
+              "— Richard Deitsch (@richarddeitsch) November 3, 2016\nThe Cubs won the title.")
+    d = date_story(quoted, [], None, None, RULES)  # a year inside the quoted post is not the story's
+    assert (d.date, d.rule) == (dt.date(2016, 11, 3), "tweet_date")
+    later = "The Cubs won the title. The parade was held in 2017.\n— R. D. (@rd) November 3, 2016"
+    assert date_story(later, [], None, None, RULES).rule != "tweet_date"  # the story names a later year
+    old = text + " The company recalled the December 28, 2017 launch."
+    assert date_story(old, [], None, None, RULES).rule != "tweet_date"  # a later body date: the tweet is older
+
+
+def test_url_timestamp_and_compact_url_date():
+    text = "The company raised its offer, it said."
+    cases = {
+        "https://www.wsj.com/articles/broadcom-raises-offer-for-qualcomm-to-over-121-billion-1517833668":
+            (dt.date(2018, 2, 5), "url_timestamp"),
+        "https://www.huffingtonpost.com/entry/costa-rica-plane-crash_us_5a49474ee4b06d1621b9a206":
+            (dt.date(2017, 12, 31), "url_timestamp"),
+        "http://usa.chinadaily.com.cn/a/201801/02/WS5a4af1f1a31008cf16da49bb.html": (dt.date(2018, 1, 2), "url_date"),
+    }
+    for url, (day, rule) in cases.items():
+        d = date_story(text, [], None, url, RULES)
+        assert (d.date, d.precision, d.rule) == (day, "day", rule), url
+    # a post id that is not a time (indiewire's 10-digit slug ids, not under /articles/) is not read as one
+    d = date_story(text, [], None, "http://www.indiewire.com/2018/02/tarantino-responds-1201925124/", RULES)
+    assert d.rule != "url_timestamp"
+    # a body date later than the id's time: the id is not a publication time
+    later = "The company raised its offer on March 3, 2018, it said."
+    d = date_story(later, [], None, next(iter(cases)), RULES)
+    assert d.rule != "url_timestamp"
 
 
 @needs_seeds

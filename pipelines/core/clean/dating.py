@@ -99,10 +99,17 @@ class DatingRules:
     inline_header: re.Pattern
     inline_header_chars: int
     caption_window: int
+    caption_alone: bool
     year_only: bool
     month_only: bool
     feed_min_dated: int
     max_gap_days: int
+    url_timestamp: list[re.Pattern] = field(default_factory=list)
+    url_timestamp_min_year: int = 2009
+    tweet_embed: re.Pattern | None = None
+    caption_max_lag: int = 366
+    caption_name_min_len: int = 4
+    caption_name_stopwords: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=4)
@@ -124,10 +131,17 @@ def load_rules(path: str = str(RULES_FILE)) -> DatingRules:
         inline_header=re.compile(d["inline_header"]["pattern"], re.I),
         inline_header_chars=int(d["inline_header"]["first_chars"]),
         caption_window=int(d["caption_window_days"]),
+        caption_alone=bool(d.get("caption_date_alone", False)),
         year_only=bool(d["year_only"]),
         month_only=bool(d.get("month_only", False)),
         feed_min_dated=int(d["feed"]["min_dated"]),
         max_gap_days=int(d["feed"]["max_gap_days"]),
+        url_timestamp=[re.compile(p) for p in d.get("url_timestamp_patterns", [])],
+        url_timestamp_min_year=int(d.get("url_timestamp_min_year", 2009)),
+        tweet_embed=re.compile(d["tweet_embed"]) if d.get("tweet_embed") else None,
+        caption_max_lag=int(d.get("caption_max_lag_days", 366)),
+        caption_name_min_len=int(d.get("caption_name_min_len", 4)),
+        caption_name_stopwords=frozenset(w.lower() for w in d.get("caption_name_stopwords", [])),
     )
 
 
@@ -243,6 +257,54 @@ def _dateline_day(m: re.Match, full: list[dt.date]) -> dt.date | None:
     return d
 
 
+def _url_timestamp(url: str, rules: DatingRules) -> dt.date | None:
+    """The UTC day of a Unix time / MongoDB ObjectId the URL carries (rules url_timestamp_patterns), or None."""
+    for rx in rules.url_timestamp:
+        m = rx.search(url)
+        if not m:
+            continue
+        gd = m.groupdict()
+        secs = int(gd["epoch"]) if gd.get("epoch") else int(gd["oid"], 16) if gd.get("oid") else None
+        if secs is None:
+            continue
+        try:
+            d = dt.datetime.fromtimestamp(secs, tz=dt.timezone.utc).date()
+        except (OverflowError, OSError, ValueError):
+            continue
+        if rules.url_timestamp_min_year <= d.year and d <= dt.date.today() and ds.in_range(d):
+            return d
+    return None
+
+
+_NAME_RE = re.compile(r"\b[A-Z][\w'’-]+")
+
+
+def _names(text: str, rules: DatingRules) -> set[str]:
+    """Capitalised words that can name a person / place / body (not months, weekdays, photo-credit words)."""
+    out = set()
+    for m in _NAME_RE.finditer(text):
+        w = m.group(0).rstrip("'’").lower()
+        w = re.sub(r"(?:'s|’s)$", "", w)
+        if len(w) < rules.caption_name_min_len or w in rules.caption_name_stopwords:
+            continue
+        if month_number(w) is not None or weekday_number(w) is not None:
+            continue
+        out.add(w)
+    return out
+
+
+def _tweet_dates(text: str, rules: DatingRules) -> list[dt.date]:
+    """Dates of embedded tweets: "— Name (@handle) February 5, 2018" (the date within 3 characters of the handle)."""
+    if rules.tweet_embed is None or "(@" not in text:
+        return []
+    out = []
+    for m in rules.tweet_embed.finditer(text):
+        for s0, _e, d in find_full_dates(text[m.end(): m.end() + 30])[:1]:
+            if s0 == 0:
+                out.append(d)
+    return out
+
+
 def text_evidence(text: str, spans: list[tuple[str, str]] = (), url: str | None = None,
                   rules: DatingRules | None = None) -> tuple[list[Evidence], str]:
     """Evidence intervals from one story's own words: its header / caption / dateline spans (rule, text) as the
@@ -274,6 +336,9 @@ def text_evidence(text: str, spans: list[tuple[str, str]] = (), url: str | None 
                 d = _mk(m["y"], m["m"], m["d"])
                 add("url_date", d, d, url)
                 break
+        url_ts = None if any(e.rule == "url_date" for e in ev) else _url_timestamp(url, r)
+    else:
+        url_ts = None
     sspans = _sentence_spans(text)
     starts = [a for a, _b in sspans]
     low = text.lower()
@@ -300,9 +365,13 @@ def text_evidence(text: str, spans: list[tuple[str, str]] = (), url: str | None 
         full_past.extend((d, s) for d in _offset_dates(s))
     # --- captions (not file photos): lower bounds close to the news day
     caption_dates = []
+    caption_texts = []
     for rule, stext in spans:
         if rule in r.caption_rules and not r.exclude.search(stext):
-            caption_dates.extend(d for _a, _b, d in find_full_dates(stext))
+            found = [d for _a, _b, d in find_full_dates(stext)]
+            caption_dates.extend(found)
+            if found:
+                caption_texts.append((max(found), stext))
     # --- dateline "ERIMO, Japan, Oct 19 (Reuters) -": month and day, the year from the story's full dates
     dateline_no_year = False
     for rule, stext in spans:
@@ -337,12 +406,51 @@ def text_evidence(text: str, spans: list[tuple[str, str]] = (), url: str | None 
                 add("latest_date", latest, ds.add_days(latest, r.latest_date_window), sent)
             else:
                 coarse_reason = "only_date_lower_bound"
+    # --- embedded tweets: the latest one is the news day when nothing in the body is later
+    tweets = _tweet_dates(text, r)
+    if tweets:
+        tw = max(tweets)
+        latest_body = max((d for d, _s in full_past), default=None)
+        # a later year named outside the tweets (the posts' own words are quotes: "Opening Day in 2017")
+        def _line(a: int) -> str:
+            e = text.find("\n", a)
+            return text[text.rfind("\n", 0, a) + 1: e if e >= 0 else len(text)]
+        own = "\n".join(text[sspans[i][0]:sspans[i][1]] for i, f in zip(keep, future)
+                         if not f and not r.tweet_embed.search(_line(sspans[i][0])))
+        if (latest_body is None or tw >= latest_body) and not any(
+                int(m["y"]) > tw.year for m in _YEAR_IN_TEXT.finditer(own)):
+            add("tweet_date", tw, tw, "tweet")
+    # --- the URL's record-id time: only when no body date is later than it
+    if url_ts is not None:
+        latest_body = max((d for d, _s in full_past), default=None)
+        later_named = any(int(m["y"]) > url_ts.year for m in _YEAR_IN_TEXT.finditer(past_text))
+        if (latest_body is None or url_ts >= latest_body) and not later_named:
+            add("url_timestamp", url_ts, url_ts, url or "")  # not before what the body reports or names
+    caption_dropped = False
     if caption_dates:
-        c = max(caption_dates)
-        if c.weekday() in weekdays:
-            add("caption_date+weekday", c, c)
-        else:
-            add("caption_date", c, ds.add_days(c, r.caption_window))
+        body_names = _names(text, r)
+        latest_body = max((d for d, _s in full_past), default=None)
+        body_years = [int(m["y"]) for m in _YEAR_IN_TEXT.finditer(past_text)]
+        points = [e.lo for e in ev if e.lo == e.hi]
+        usable, not_story = [], False
+        for c, ctext in caption_texts:
+            if latest_body is not None and c < latest_body:
+                continue  # older than what the body reports: the body's date says more (its reason stands)
+            not_story = True
+            if points and (max(points) - c).days > r.caption_max_lag:
+                continue  # far older than the URL / header / dateline: a stock or archive photo
+            if body_years and max(body_years) > c.year:
+                continue  # the body names a later year than the photo
+            if not (_names(ctext, r) & body_names):
+                continue  # shares no name with the story: an unrelated (stock) photo
+            usable.append(c)
+        caption_dropped = not usable and not_story
+        if usable:
+            c = max(usable)
+            if c.weekday() in weekdays:
+                add("caption_date+weekday", c, c)
+            else:
+                add("caption_date", c, ds.add_days(c, r.caption_window))
     if not ev:
         # month + year ("in September 2017") or a bare year: the latest one, coarse
         months = []
@@ -366,10 +474,14 @@ def text_evidence(text: str, spans: list[tuple[str, str]] = (), url: str | None 
             coarse_reason = "only_month_lower_bound"
         elif years:
             coarse_reason = "only_year_lower_bound"
+    if ev and not r.caption_alone and all(e.rule == "caption_date" for e in ev):
+        return [], "only_caption_lower_bound"  # a caption date without its weekday is only a lower bound
     if ev:
         return ev, ""
     if dateline_no_year:
         return ev, "dateline_without_year"
+    if caption_dropped:
+        return ev, "caption_not_of_this_story"
     if coarse_reason:
         return ev, coarse_reason
     if later_year:
