@@ -176,26 +176,38 @@ def test_picture_gallery_widget_is_not_evidence():
     assert date_story(gallery, [], None, None, RULES).rule == "none:weekday_without_anchor"
 
 
+TWEET_EMBED = r"[—–]\s*[^\n()—–]{0,60}\(@\w{1,15}\)\s*"   # the pattern dating.yaml documents (rule now off)
+
+
 @needs_news
-def test_embedded_tweet_date():
-    rec = _record("03f08e59e2d3cc90f3ef")  # a tweet "— Sarah Silverman (@SarahKSilverman) February 5, 2018"
-    st_ = _first_story(rec)
-    assert st_["published_rule"] == "tweet_date" and abs((st_["published_date"] - _real_date(rec)).days) <= 1
+def test_tweet_date_is_off_in_the_shipped_rules():
+    """tweet_date was 6/14 within ±1 d on the held-out half: the shipped rules leave it off (dating.yaml)."""
+    assert RULES.tweet_embed is None
+    st_ = _first_story(_record("03f08e59e2d3cc90f3ef"))  # a tweet "— Sarah Silverman (@SarahKSilverman) ..."
+    assert st_["published_rule"] != "tweet_date"
+
+
+def test_embedded_tweet_date_when_enabled():
+    import dataclasses
+    import re
+
+    rules = dataclasses.replace(RULES, tweet_embed=re.compile(TWEET_EMBED))
     text = ("A meteor lit up the sky over New England. Spectacular — Ed Howlett (@eddiehow124) December 27, 2017\n"
             "Observers report being bathed in green light.")
-    d = date_story(text, [], None, None, RULES)
+    d = date_story(text, [], None, None, rules)
     assert (d.date, d.precision, d.rule) == (dt.date(2017, 12, 27), "day", "tweet_date")
+    assert date_story(text, [], None, None, RULES).rule != "tweet_date"
     insta = ("A Red Car for the Red Planet A post shared by SpaceX (@spacex) on Dec 22, 2017 at 2:57pm PST\n"
              "Back then, he anticipated it would first fly in 2013.")
-    assert date_story(insta, [], None, None, RULES).rule != "tweet_date"  # an Instagram post is background
+    assert date_story(insta, [], None, None, rules).rule != "tweet_date"  # an Instagram post is background
     quoted = ("Fans celebrated.\nI want him to throw the first pitch on Opening Day in 2017. "
               "— Richard Deitsch (@richarddeitsch) November 3, 2016\nThe Cubs won the title.")
-    d = date_story(quoted, [], None, None, RULES)  # a year inside the quoted post is not the story's
+    d = date_story(quoted, [], None, None, rules)  # a year inside the quoted post is not the story's
     assert (d.date, d.rule) == (dt.date(2016, 11, 3), "tweet_date")
     later = "The Cubs won the title. The parade was held in 2017.\n— R. D. (@rd) November 3, 2016"
-    assert date_story(later, [], None, None, RULES).rule != "tweet_date"  # the story names a later year
+    assert date_story(later, [], None, None, rules).rule != "tweet_date"  # the story names a later year
     old = text + " The company recalled the December 28, 2017 launch."
-    assert date_story(old, [], None, None, RULES).rule != "tweet_date"  # a later body date: the tweet is older
+    assert date_story(old, [], None, None, rules).rule != "tweet_date"  # a later body date: the tweet is older
 
 
 def test_url_timestamp_and_compact_url_date():
