@@ -196,3 +196,14 @@ def test_prefix_prefilter_never_loses_a_match():
             assert gated == full, s
             n += len(full)
     assert n > 100
+
+
+def test_supported_decisions_bar_applies_only_to_types_no_rule_supports():
+    from pipelines.core.extract.coder import supported_decisions, unsupported_min_probability
+
+    decided = [("SANCTION", 0.55), ("ACCUSE", 0.65), ("YIELD", 0.4)]
+    fired = {"SANCTION", "YIELD"}          # YIELD: a CONCEDE/RETREAT rule, merged by type_decider.rule_types
+    assert supported_decisions(decided, fired, bar=0.7) == [("SANCTION", 0.55), ("YIELD", 0.4)]
+    assert supported_decisions(decided, fired, bar=0.6) == decided
+    assert supported_decisions(decided, set(), bar=0.0) == decided
+    assert 0.0 <= unsupported_min_probability() <= 1.0     # the shipped value parses (rules/event_decision.yaml)

@@ -10,7 +10,8 @@ bench/eval_events.py both call it. Per story:
    type decider (type_decider.TypeDecider, logistic per type over the typer's logits and whether a trigger rule of
    the type fired, trained on out-of-fold PLV logits + BBC negatives) gives each type a probability and decides it
    at its threshold. A type no trigger rule of it supports needs probability >= unsupported_min_probability
-   (rules/event_decision.yaml: such rows were mostly wrong in a blind review of real news). NONE is never emitted. Trigger rules (rules/event_patterns.yaml) are evidence for the decider,
+   (rules/event_decision.yaml; now 0.0: a bar was tried and showed no gain in a held-out blind review). NONE is never
+   emitted. Trigger rules (rules/event_patterns.yaml) are evidence for the decider,
    the anchor (the trigger span) and provenance of a decided type; they never decide alone.
 4. Anchor per decided type: among the rule triggers of that type (YIELD: a CONCEDE or RETREAT rule) the one highest
    in the dependency tree (a background nominal "amid a crackdown" sits below the main predicate); when no rule of
@@ -156,10 +157,12 @@ def unsupported_min_probability(path: str = str(E.RULES_DIR / "event_decision.ya
     return float(yaml.safe_load(Path(path).read_text(encoding="utf-8"))["unsupported_min_probability"])
 
 
-def supported_decisions(decided: list[tuple[str, float]], fired: set[str]) -> list[tuple[str, float]]:
+def supported_decisions(decided: list[tuple[str, float]], fired: set[str],
+                        bar: float | None = None) -> list[tuple[str, float]]:
     """Keep a decided type when a trigger rule of it fired (YIELD: CONCEDE/RETREAT rules, merged in `fired`) or when
-    its probability reaches unsupported_min_probability (rules/event_decision.yaml, with its measured reason)."""
-    bar = unsupported_min_probability()
+    its probability reaches `bar` (default: unsupported_min_probability of rules/event_decision.yaml, where the
+    measured reason for its value is; 0.0 keeps every decision)."""
+    bar = unsupported_min_probability() if bar is None else bar
     return [(lab, p) for lab, p in decided if lab in fired or p >= bar]
 
 
