@@ -385,13 +385,17 @@ def text_evidence(text: str, spans: list[tuple[str, str]] = (), url: str | None 
                     add("dateline_date", d, d, stext)
     weekdays = _weekday_cues(past_sents, r)
     past_text = "\n".join(past_sents)
+    # the body's latest full date and latest named year, read once (tweets, URL time and captions are checked
+    # against them)
+    latest_body = max((d for d, _s in full_past), default=None)
+    max_body_year = max((int(m["y"]) for m in _YEAR_IN_TEXT.finditer(past_text)), default=None)
     later_year = False
     coarse_reason = ""
     if full_past:
         latest, sent = max(full_past, key=lambda t: t[0])
         low = sent.lower()
         # a later year named in a past-tense sentence: the latest full date is background, not the news day
-        later_year = any(int(m["y"]) > latest.year for m in _YEAR_IN_TEXT.finditer(past_text))
+        later_year = max_body_year is not None and max_body_year > latest.year
         if later_year:
             pass
         elif re.search(r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b", low):
@@ -410,7 +414,6 @@ def text_evidence(text: str, spans: list[tuple[str, str]] = (), url: str | None 
     tweets = _tweet_dates(text, r)
     if tweets:
         tw = max(tweets)
-        latest_body = max((d for d, _s in full_past), default=None)
         # a later year named outside the tweets (the posts' own words are quotes: "Opening Day in 2017")
         def _line(a: int) -> str:
             e = text.find("\n", a)
@@ -422,15 +425,12 @@ def text_evidence(text: str, spans: list[tuple[str, str]] = (), url: str | None 
             add("tweet_date", tw, tw, "tweet")
     # --- the URL's record-id time: only when no body date is later than it
     if url_ts is not None:
-        latest_body = max((d for d, _s in full_past), default=None)
-        later_named = any(int(m["y"]) > url_ts.year for m in _YEAR_IN_TEXT.finditer(past_text))
+        later_named = max_body_year is not None and max_body_year > url_ts.year
         if (latest_body is None or url_ts >= latest_body) and not later_named:
             add("url_timestamp", url_ts, url_ts, url or "")  # not before what the body reports or names
     caption_dropped = False
     if caption_dates:
         body_names = _names(text, r)
-        latest_body = max((d for d, _s in full_past), default=None)
-        body_years = [int(m["y"]) for m in _YEAR_IN_TEXT.finditer(past_text)]
         points = [e.lo for e in ev if e.lo == e.hi]
         usable, not_story = [], False
         for c, ctext in caption_texts:
@@ -439,7 +439,7 @@ def text_evidence(text: str, spans: list[tuple[str, str]] = (), url: str | None 
             not_story = True
             if points and (max(points) - c).days > r.caption_max_lag:
                 continue  # far older than the URL / header / dateline: a stock or archive photo
-            if body_years and max(body_years) > c.year:
+            if max_body_year is not None and max_body_year > c.year:
                 continue  # the body names a later year than the photo
             if not (_names(ctext, r) & body_names):
                 continue  # shares no name with the story: an unrelated (stock) photo
