@@ -106,7 +106,7 @@ def _prepare(input_dir: str | None, warehouse_dir: str | None, quiet: bool, batc
     from dagster import logger
 
     from pipelines.definitions import build_definitions
-    from pipelines.resources import InputFolder, Warehouse
+    from pipelines.warehouse import InputFolder, Warehouse
 
     input_folder = InputFolder(path=input_dir, batch_max_files=batch_files, batch_max_bytes=batch_bytes)
     input_path = input_folder.resolved_path()

@@ -17,7 +17,7 @@ from pipelines.assets.publish import build_publish_assets
 from pipelines.core.cache import STAGES, stage_version
 from pipelines.io_manager import StageIOManager
 from pipelines.partitions import BATCH_JOB_NAME, DOWNSTREAM_JOB_NAME, batch_job, downstream_job
-from pipelines.resources import InputFolder, Warehouse
+from pipelines.warehouse import InputFolder, Warehouse
 from pipelines.sensors import build_new_files_sensor
 from schemas import PUBLIC_TABLES
 

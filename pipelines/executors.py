@@ -146,7 +146,7 @@ def run_distributed(input_path: str, warehouse_path: str, instance, n_workers: i
     from dagster import execute_job
 
     from pipelines.partitions import BATCH_JOB_NAME, run_update
-    from pipelines.resources import InputFolder, Warehouse
+    from pipelines.warehouse import InputFolder, Warehouse
 
     with contextlib.ExitStack() as stack:
         if address is None:

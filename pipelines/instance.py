@@ -42,7 +42,7 @@ def open_instance(warehouse_root: Path | str, override: str | None = None):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pipelines.resources import Warehouse
+    from pipelines.warehouse import Warehouse
 
     ap = argparse.ArgumentParser(prog="python -m pipelines.instance", description=__doc__.split("\n\n")[0])
     ap.add_argument("--warehouse", default=None, help="warehouse folder (default: $NEWSEVENTS_WAREHOUSE or ./warehouse)")

@@ -24,7 +24,7 @@ import polars as pl
 from dagster import ConfigurableIOManager, InputContext, OutputContext
 
 from pipelines.core.atomic import StagedFile
-from pipelines.resources import Warehouse
+from pipelines.warehouse import Warehouse
 
 
 def wants_lazy(context: InputContext) -> bool:

@@ -28,7 +28,8 @@ from dagster import AssetSelection, DynamicPartitionsDefinition, HookContext, de
 
 from pipelines.core.cache import batch_version
 from pipelines.core.ingest.batches import BatchPlan, list_inputs, plan_batches, reset
-from pipelines.resources import PARTITIONED_STAGES, QUARANTINE_BATCH_SEP, InputFolder, Warehouse
+from pipelines.warehouse import InputFolder, Warehouse
+from pipelines.warehouse.layout import PARTITIONED_STAGES, QUARANTINE_BATCH_SEP
 
 ingest_batch = DynamicPartitionsDefinition(name="ingest_batch")
 

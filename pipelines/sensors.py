@@ -19,7 +19,7 @@ from pipelines.core.cache import batch_version
 from pipelines.core.ingest import SUPPORTED
 from pipelines.core.ingest.batches import batch_fingerprint
 from pipelines.partitions import BATCH_JOB_NAME, DOWNSTREAM_JOB_NAME, apply, ingest_batch, plan
-from pipelines.resources import InputFolder, Warehouse
+from pipelines.warehouse import InputFolder, Warehouse
 
 
 def folder_fingerprint(root) -> tuple[str, int]:

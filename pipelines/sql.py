@@ -74,7 +74,7 @@ def main(warehouse_dir: str | None, command: str | None, fmt: str = "box", max_r
     import duckdb
 
     from pipelines.core.publish.database import open_readonly
-    from pipelines.resources import Warehouse
+    from pipelines.warehouse import Warehouse
 
     db = Warehouse(path=warehouse_dir).db_path
     if not Path(db).exists():

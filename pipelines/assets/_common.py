@@ -21,7 +21,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, Metada
 
 from pipelines.core.atomic import StagedFile
 from pipelines.core.validate import ValidationOutcome, quarantine_frame, validate_frame
-from pipelines.resources import Warehouse
+from pipelines.warehouse import Warehouse
 
 SCHEMA_CHECK = "schema"
 # rows validated by one pandera call in validated_lazy(): a call costs ~25 ms however few rows it gets (each check

@@ -12,7 +12,7 @@ from pipelines.core.clean import check_offsets, stories_and_spans
 from pipelines.core.clean.relevance import default_gate, score_stories
 from pipelines.core.validate import quarantine_frame
 from pipelines.partitions import ingest_batch, quarantine_stage, validated_partition
-from pipelines.resources import Warehouse
+from pipelines.warehouse import Warehouse
 from schemas.removed_spans import RemovedSpans
 from schemas.stories import CleanStories
 

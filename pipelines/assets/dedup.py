@@ -13,7 +13,7 @@ from dagster import AssetExecutionContext, AssetIn, AssetOut, MetadataValue, mul
 from pipelines.assets._common import schema_check_spec, validated, validated_lazy
 from pipelines.core.atomic import write_chunks
 from pipelines.core.dedup import IndexSchemeError, dedup_stories, load_config
-from pipelines.resources import Warehouse
+from pipelines.warehouse import Warehouse
 from schemas.stories import Stories
 from schemas.story_duplicates import StoryDuplicates
 from schemas.story_signatures import StorySignatures

@@ -11,7 +11,7 @@ from pipelines.core.cache import RowCache, split_keys
 from pipelines.core.extract.batch import (  # noqa: F401  (EVENT_SCHEMA etc. re-exported for callers)
     CHUNK_STORIES, EVENT_SCHEMA, STORY_ACTOR_SCHEMA, events_frame, evidence_violations, extract_in_chunks)
 from pipelines.core.validate import quarantine_frame
-from pipelines.resources import Warehouse
+from pipelines.warehouse import Warehouse
 from schemas.actors import Actors
 from schemas.events import EventMentions
 

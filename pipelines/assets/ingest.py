@@ -12,7 +12,7 @@ from pipelines.core.ingest import DEFAULT_MAX_BYTES
 from pipelines.core.ingest.batches import batch_members, read_batch
 from pipelines.core.ingest.frame import ingest_frames
 from pipelines.partitions import ingest_batch, quarantine_stage, validated_partition
-from pipelines.resources import InputFolder, Warehouse
+from pipelines.warehouse import InputFolder, Warehouse
 from schemas.documents import Documents
 
 INPUT_QUARANTINE_STAGE = "documents__inputs"  # per batch: documents__inputs__<batch>

@@ -8,7 +8,7 @@ from dagster import AssetExecutionContext, AssetIn, AssetOut, MetadataValue, mul
 
 from pipelines.assets._common import markdown_preview, schema_check_spec, validated
 from pipelines.core.link import link_events, load_rules
-from pipelines.resources import Warehouse
+from pipelines.warehouse import Warehouse
 from schemas.event_clusters import EventClusters
 from schemas.events import Events
 

@@ -8,7 +8,7 @@ from dagster import AssetExecutionContext, AssetIn, AssetsDefinition, Failure, M
 
 from pipelines.assets._common import frame_metadata, markdown_preview
 from pipelines.core.validate import validate_frame
-from pipelines.resources import Warehouse
+from pipelines.warehouse import Warehouse
 from schemas import PUBLIC_TABLES, all_models
 from schemas.quarantine import Quarantine
 

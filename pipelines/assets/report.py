@@ -10,7 +10,7 @@ from dagster import AssetExecutionContext, AssetIn, MetadataValue, Output, asset
 
 from pipelines.assets.link import upstream_ready
 from pipelines.core.publish.report import render_report
-from pipelines.resources import Warehouse
+from pipelines.warehouse import Warehouse
 
 # inline previews larger than this are not embedded in the run's event log (the path is always attached)
 MAX_INLINE_BYTES = 400_000

@@ -13,7 +13,7 @@ from pipelines.core.cache import batch_version
 from pipelines.core.ingest.batches import list_inputs, plan_batches
 from pipelines.io_manager import StageIOManager
 from pipelines.partitions import ingest_batch
-from pipelines.resources import Warehouse
+from pipelines.warehouse import Warehouse
 
 
 def _seed_documents(seeds_dir) -> pl.DataFrame:

@@ -8,7 +8,7 @@ from pipelines.assets.dedup import dedup
 from pipelines.core.clean.relevance import score_stories
 from pipelines.core.ids import stable_id
 from pipelines.io_manager import StageIOManager
-from pipelines.resources import Warehouse
+from pipelines.warehouse import Warehouse
 from tests.core.test_dedup_helpers import seed_paragraphs
 
 

@@ -11,7 +11,7 @@ from pipelines.assets.extract import extract
 from pipelines.core.clean import segment_document
 from pipelines.core.ids import stable_id
 from pipelines.io_manager import StageIOManager
-from pipelines.resources import Warehouse
+from pipelines.warehouse import Warehouse
 from tests.conftest import SEEDS
 
 

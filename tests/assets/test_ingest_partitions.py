@@ -12,7 +12,7 @@ from dagster import AssetIn, AssetSpec, DagsterInstance, asset, materialize
 from pipelines.core.ingest.batches import InputFile, plan_batches
 from pipelines.io_manager import StageIOManager
 from pipelines.partitions import ingest_batch
-from pipelines.resources import Warehouse
+from pipelines.warehouse import Warehouse
 
 
 def _docs(uris: list[str]) -> pl.DataFrame:

@@ -9,7 +9,7 @@ from pipelines.assets.ingest import documents
 from pipelines.assets.publish import build_publish_assets
 from pipelines.io_manager import StageIOManager
 from pipelines.partitions import plan_and_apply
-from pipelines.resources import InputFolder, Warehouse
+from pipelines.warehouse import InputFolder, Warehouse
 
 
 def _resources(input_dir, warehouse_dir):

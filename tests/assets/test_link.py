@@ -7,7 +7,7 @@ from dagster import AssetKey, AssetSpec, materialize
 from pipelines.assets.link import build_link_asset
 from pipelines.assets.report import build_report_asset
 from pipelines.io_manager import StageIOManager
-from pipelines.resources import Warehouse
+from pipelines.warehouse import Warehouse
 from tests.core.test_link import S000_EU, seed_case
 
 

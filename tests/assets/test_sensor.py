@@ -5,7 +5,8 @@ from dagster import DagsterInstance, DefaultSensorStatus, SensorResult, SkipReas
 
 from pipelines.core.cache import batch_version
 from pipelines.partitions import BATCH_JOB_NAME, DOWNSTREAM_JOB_NAME, batch_job, downstream_job, ingest_batch
-from pipelines.resources import PARTITIONED_STAGES, InputFolder, Warehouse
+from pipelines.warehouse import InputFolder, Warehouse
+from pipelines.warehouse.layout import PARTITIONED_STAGES
 from pipelines.sensors import build_new_files_sensor
 
 

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from pipelines.core.atomic import StagedFile, write_chunks
-from pipelines.resources import Warehouse
+from pipelines.warehouse import Warehouse
 
 
 def test_write_chunks_yields_every_chunk_and_writes_them_in_order(tmp_path):

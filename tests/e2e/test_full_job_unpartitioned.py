@@ -10,7 +10,7 @@ from dagster import AssetKey, DagsterInstance
 
 from pipelines.core.publish.compare import compare_warehouses
 from pipelines.definitions import JOB_NAME, build_definitions
-from pipelines.resources import Warehouse
+from pipelines.warehouse import Warehouse
 
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = sorted((REPO / "seeds").glob("*.txt"))

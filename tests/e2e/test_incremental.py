@@ -71,7 +71,7 @@ def _ran(capsys) -> tuple[list[str], str]:
 
 def test_only_affected_batches_run(tmp_path, monkeypatch, capsys):
     from pipelines.cli import run as run_in_process
-    from pipelines.resources import Warehouse
+    from pipelines.warehouse import Warehouse
 
     inp, wh = tmp_path / "in", tmp_path / "wh"
     inp.mkdir()

@@ -98,7 +98,7 @@ def test_run_lock_times_out_with_a_clear_message(tmp_path, capsys):
     import subprocess
     import sys
 
-    from pipelines.resources import Warehouse
+    from pipelines.warehouse import Warehouse
 
     wh = tmp_path / "wh"
     wh.mkdir()

@@ -113,7 +113,7 @@ _PUBLISH_SCRIPT = r"""
 import os, signal, sys
 import polars as pl
 from pathlib import Path
-from pipelines.resources import Warehouse
+from pipelines.warehouse import Warehouse
 wh, src, kill_at = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 tables = {d.name: pl.read_parquet(d / "data.parquet") for d in sorted((src / "parquet").iterdir())}
 reports = {p.name: p for p in sorted((src / "reports").iterdir())}
@@ -136,7 +136,7 @@ class _Crash(BaseException):
 def _check_crash_at_every_rename(refs, tmp_path, publish_killed_at) -> list[str]:
     """Kill the publisher at each os.replace of the commit: before the journal -> exactly the previous warehouse;
     after it -> recover() (run by the next publish) rolls forward to exactly the new one. Parquet and DuckDB agree."""
-    from pipelines.resources import Warehouse
+    from pipelines.warehouse import Warehouse
 
     src = refs["tmp"] / "wh_ab"  # the tables of the new warehouse
     full = copy_warehouse(refs["wh_a"], tmp_path / "full")
@@ -165,7 +165,7 @@ def _check_crash_at_every_rename(refs, tmp_path, publish_killed_at) -> list[str]
 
 def test_crash_at_every_rename_of_publish(refs, tmp_path, monkeypatch):
     """In-process and fast: the crash is an uncatchable exception raised instead of the k-th rename."""
-    from pipelines.resources import Warehouse
+    from pipelines.warehouse import Warehouse
 
     real_replace = os.replace
 
@@ -218,7 +218,7 @@ def _reports(src: Path) -> dict[str, Path]:
 @pytest.mark.parametrize("err", [errno.ENOSPC, errno.EACCES])
 def test_write_error_during_publish_is_clear_and_keeps_the_old_warehouse(refs, tmp_path, monkeypatch, where, err):
     import pipelines.core.publish.database as database
-    from pipelines.resources import Warehouse
+    from pipelines.warehouse import Warehouse
 
     wh = copy_warehouse(refs["wh_a"], tmp_path / "wh")
     failure = OSError(err, os.strerror(err), "the-file")

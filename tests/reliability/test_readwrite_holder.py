@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.resources import Warehouse
+from pipelines.warehouse import Warehouse
 
 HOLDER = r"""
 import sys, time, duckdb

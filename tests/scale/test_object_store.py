@@ -19,7 +19,7 @@ import pytest
 pytest.importorskip("moto.server")
 
 from pipelines.core.publish import object_store as obs  # noqa: E402
-from pipelines.resources import Warehouse  # noqa: E402
+from pipelines.warehouse import Warehouse  # noqa: E402
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 

@@ -1,6 +1,6 @@
 """WAREHOUSE/manifest.json: the files of the current publish, and a reader that gets one consistent set of them.
 
-Every publish swaps its files in one journal commit (pipelines/resources.py Warehouse.publish), but the renames of a
+Every publish swaps its files in one journal commit (pipelines/warehouse/journal.py Warehouse.publish), but the renames of a
 commit happen one after another: for a few milliseconds a reader that globs `parquet/*/data.parquet` file by file
 can see some new tables with some old ones. Who gets a consistent set:
 
