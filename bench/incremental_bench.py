@@ -12,7 +12,7 @@
 5. unless --no-rebuild: a full rebuild of the same 2,235 documents into a fresh warehouse, compared table by table
    with the incremental warehouse (pipelines.core.publish.compare.compare_warehouses, documents.ingested_at left out).
 
-Every run is a fresh process that does what `newsevents run` does (pipelines.partitions.run_in_process on an
+Every run is a fresh process that does what `newsevents run` does (pipelines.orchestration.runner.run_in_process on an
 ephemeral Dagster instance: plan ingest batches, a run per new batch, then the downstream run; gc.freeze() as the
 console script does). Reported per run:
 wall (process start -> exit, measured by the parent), imports (process start -> Definitions built), job
@@ -23,7 +23,7 @@ Python byte-code: this environment may set PYTHONDONTWRITEBYTECODE=1, in which c
 __pycache__ and every process recompiles all imported modules from source (seconds of wall). The table states
 whether the .pyc files were present. `--profile FILE` additionally writes a cProfile of one incremental run.
 
-6. with --watch: the same measurement inside `newsevents watch` (one long-lived process, pipelines/watch.py): on a
+6. with --watch: the same measurement inside `newsevents watch` (one long-lived process, pipelines/orchestration/watch.py): on a
    fresh warehouse its first update is the full run, then --repeat times 10 new documents (copies 1..repeat of the
    enlargement, one folder each, renamed into the corpus in one step) and the update that picks them up; the
    watcher's warehouse is then compared with a full rebuild of its input.
@@ -52,7 +52,7 @@ STEP_ORDER = ["documents", "clean", "dedup", "extract", "link", "quarantine", "r
 def worker(input_dir: str, warehouse: str, out_json: str, t_spawn: float, profile: str | None,
            gc_freeze: bool = False) -> None:
     """What `newsevents run` does, in this process, timed; result as JSON. gc_freeze: as the console script does
-    (gc.freeze() once the Definitions are built and again before exit; pipelines/cli.py)."""
+    (gc.freeze() once the Definitions are built and again before exit; pipelines/orchestration/cli.py)."""
     import gc
     import resource
 
@@ -66,7 +66,7 @@ def worker(input_dir: str, warehouse: str, out_json: str, t_spawn: float, profil
     from dagster import DagsterInstance
 
     from pipelines.definitions import build_definitions
-    from pipelines.partitions import run_in_process
+    from pipelines.orchestration.runner import run_in_process
 
     defs = build_definitions(input_dir, warehouse)
     if gc_freeze:
@@ -192,7 +192,7 @@ def watch_measurements(work: Path, repeat: int, log) -> dict:
         shutil.rmtree(d, ignore_errors=True)
     wlog.unlink(missing_ok=True)
     shutil.copytree(BBC, corpus)
-    cmd = [PY, "-m", "pipelines.cli", "watch", "--input", str(corpus), "--warehouse", str(wh), "--interval", "0.2",
+    cmd = [PY, "-m", "pipelines.orchestration.cli", "watch", "--input", str(corpus), "--warehouse", str(wh), "--interval", "0.2",
            "--log-json", str(wlog), "--quiet"]
     load0 = _load()
     proc = subprocess.Popen(cmd, cwd=CODE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -301,7 +301,7 @@ def render(res: dict) -> str:
     if w:
         fs = w["full"]["seconds"]
         L += ["", "## `newsevents watch`: one long-lived process", "",
-              "The watcher (pipelines/watch.py) loads the code, the spaCy model and the extractor's tables once "
+              "The watcher (pipelines/orchestration/watch.py) loads the code, the spaCy model and the extractor's tables once "
               f"(warm-up {w['warm_up']['seconds']} s), then runs one update per cycle exactly as `newsevents run` "
               "does (same Definitions, jobs, run lock and tables). Seconds = one update: plan → batch run(s) → "
               "downstream run, in the watcher's process. Cycle 0 on an empty warehouse is the full run; each "

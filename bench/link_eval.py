@@ -94,7 +94,7 @@ def from_warehouse(root: Path) -> tuple[pl.DataFrame, ...]:
 def run_cli(input_dir: Path, root: Path) -> float:
     t0 = time.perf_counter()
     exe = Path(sys.executable).with_name("newsevents")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "pipelines.cli"]
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "pipelines.orchestration.cli"]
     subprocess.run(cmd + ["run", "--input", str(input_dir), "--warehouse", str(root)], check=True)
     return time.perf_counter() - t0
 

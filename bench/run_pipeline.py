@@ -55,7 +55,7 @@ def _private_dagster_home() -> str:
 
 
 def step_log(instance, update) -> tuple[dict[str, dict], list[tuple[str, str, dict]]]:
-    """From the event logs of every run of an update (pipelines.partitions.run_in_process): per step name the summed
+    """From the event logs of every run of an update (pipelines.orchestration.runner.run_in_process): per step name the summed
     seconds, status and (start, end) wall intervals over all runs; and every materialization as
     (asset key, step, metadata values). Shared by this bench and bench/incremental_bench.py."""
     steps: dict[str, dict] = {}
@@ -91,7 +91,7 @@ def worker_pipeline(input_dir: str, warehouse: str, out_json: str) -> None:
     from dagster import DagsterInstance
 
     from pipelines.definitions import build_definitions
-    from pipelines.partitions import run_in_process
+    from pipelines.orchestration.runner import run_in_process
 
     defs = build_definitions(input_dir, warehouse)
     instance = DagsterInstance.get()

@@ -4,7 +4,7 @@ This makes every asset re-materializable on its own (from the UI or the CLI), ac
 without a persistent DAGSTER_HOME; the public tables are written only by the `warehouse` asset.
 
 Layout: an unpartitioned asset is `_stage/<asset>.parquet`; an asset partitioned by ingest batch
-(pipelines/partitions.py) is `_stage/<asset>/<batch>.parquet`, one file per batch.
+(pipelines/orchestration/partitions.py) is `_stage/<asset>/<batch>.parquet`, one file per batch.
 * A partitioned consumer (clean[b]) gets its own batch's file (documents[b]).
 * An unpartitioned consumer of a partitioned asset gets every live batch of the warehouse (the batch registry, not
   the instance's partition list, which may span several warehouses): a lazy `pl.scan_parquet([files])` in batch

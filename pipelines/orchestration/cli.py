@@ -2,7 +2,7 @@
 
 It runs the very Definitions the Dagster UI shows (pipelines.definitions.build_definitions), with the input and
 warehouse folders bound to the resources: plan the ingest batches (new files -> new batches; changed/removed files
-or a new code version -> their batches again; see pipelines/partitions.py), one `newsevents_batch` run per batch to
+or a new code version -> their batches again; see pipelines/orchestration/partitions.py), one `newsevents_batch` run per batch to
 (re)process, then one `newsevents_downstream` run over every live batch; the whole update holds the warehouse's run
 lock. Unchanged input: no batch runs, and the downstream stages reuse their caches.
 Exit codes: 0 success, 1 a stage failed (named, with its cause), 2 bad usage (e.g. the input folder does not exist).
@@ -129,16 +129,16 @@ def _prepare(input_dir: str | None, warehouse_dir: str | None, quiet: bool, batc
 
 
 def _instance(root: Path, dagster_home: str | None):
-    """The persistent instance shared with `make ui` (pipelines/instance.py): --dagster-home, else $DAGSTER_HOME,
+    """The persistent instance shared with `make ui` (pipelines/orchestration/instance.py): --dagster-home, else $DAGSTER_HOME,
     else WAREHOUSE/_dagster."""
-    from pipelines.instance import open_instance
+    from pipelines.orchestration.instance import open_instance
 
     return open_instance(root, dagster_home)
 
 
 def _update(defs, instance, run_config, progress: _Progress, **kw):
     """One update (plan, batch runs, downstream run) with progress lines."""
-    from pipelines.partitions import run_in_process
+    from pipelines.orchestration.runner import run_in_process
 
     def on_plan(prepared):
         p = prepared.plan
@@ -190,8 +190,8 @@ def watch(input_dir: str | None, warehouse_dir: str | None, *, interval: float =
           quiet: bool = False, log_json: str | None = None, batch_files: int | None = None,
           batch_bytes: int | None = None, dagster_home: str | None = None) -> int:
     """Keep the warehouse up to date with the input folder: an update every `interval` seconds in this one process
-    (see pipelines/watch.py for what stays loaded between updates and when an update is skipped)."""
-    from pipelines.watch import Watcher
+    (see pipelines/orchestration/watch.py for what stays loaded between updates and when an update is skipped)."""
+    from pipelines.orchestration.watch import Watcher
 
     prepared = _prepare(input_dir, warehouse_dir, quiet, batch_files, batch_bytes)
     if prepared is None:

@@ -12,11 +12,11 @@ Celery earns its keep when many small runs share long-lived workers with routing
 ingest batch per run with a handful of heavy steps, which Dask schedules just as well with less machinery.
 
 Multi-process executors re-import the job in every worker from a code pointer, so the jobs come from
-`build_reconstructable_job("pipelines.executors", "build_distributed_job", kwargs)` (see `reconstructable_job`)
+`build_reconstructable_job("pipelines.orchestration.executors", "build_distributed_job", kwargs)` (see `reconstructable_job`)
 and run with `dagster.execute_job` on a persistent DagsterInstance (the StageIOManager hands frames between steps
 through WAREHOUSE/_stage/, which every worker on the machine, or a shared volume, can read).
 
-The partitioned flow is the one of `newsevents run` (pipelines.partitions.run_update): plan the ingest batches,
+The partitioned flow is the one of `newsevents run` (pipelines.orchestration.runner.run_update): plan the ingest batches,
 one `newsevents_dask_batch` run per new/dirty batch (partition key = batch), then one `newsevents_dask` run for
 the unpartitioned rest. `run_distributed` starts ONE LocalCluster for all of these runs (workers keep their imports
 between runs) unless given the address of an existing scheduler. Steps run in the workers, which take the
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dagster import AssetSelection, Definitions, JobDefinition, define_asset_job
+from dagster import Definitions, JobDefinition
 
 DISTRIBUTED_JOB_NAME = "newsevents_dask"
 
@@ -110,7 +110,7 @@ def build_distributed_job(input_path: str | None = None, warehouse_path: str | N
     """A job of pipelines.definitions on the dagster-dask executor: part="batch" -> documents + clean for one ingest
     batch (partitioned); "downstream" -> everything else, over every live batch."""
     from pipelines.definitions import build_definitions
-    from pipelines.partitions import batch_job, downstream_job
+    from pipelines.orchestration.jobs import batch_job, downstream_job
 
     base = build_definitions(input_path, warehouse_path)
     executor = partition_safe_dask_executor().configured(dask_executor_config(n_workers, address))
@@ -130,7 +130,7 @@ def reconstructable_job(input_path: str, warehouse_path: str, n_workers: int = 2
     from dagster import build_reconstructable_job
 
     return build_reconstructable_job(
-        "pipelines.executors",
+        "pipelines.orchestration.executors",
         "build_distributed_job",
         reconstructable_kwargs={"input_path": input_path, "warehouse_path": warehouse_path,
                                 "n_workers": n_workers, "address": address, "part": part},
@@ -139,13 +139,14 @@ def reconstructable_job(input_path: str, warehouse_path: str, n_workers: int = 2
 
 def run_distributed(input_path: str, warehouse_path: str, instance, n_workers: int = 2, address: str | None = None,
                     batch_max_files: int | None = None, batch_max_bytes: int | None = None):
-    """The partitioned pipeline on Dask (`instance` must be persistent): returns pipelines.partitions.UpdateResult
+    """The partitioned pipeline on Dask (`instance` must be persistent): returns pipelines.orchestration.runner.UpdateResult
     (`.runs`: one (label, ExecutionResult) per batch run, then the downstream run)."""
     import contextlib
 
     from dagster import execute_job
 
-    from pipelines.partitions import BATCH_JOB_NAME, run_update
+    from pipelines.orchestration.jobs import BATCH_JOB_NAME
+    from pipelines.orchestration.runner import run_update
     from pipelines.warehouse import InputFolder, Warehouse
 
     with contextlib.ExitStack() as stack:

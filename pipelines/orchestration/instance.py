@@ -5,7 +5,7 @@ Where: `--dagster-home DIR` (CLI), else $DAGSTER_HOME, else WAREHOUSE/_dagster (
 second warehouse gets its own instance). A missing dagster.yaml is written with telemetry off and the UI's
 "join the community" dialog (nux) off; an existing one is left as it is.
 
-`python -m pipelines.instance [--warehouse DIR]` prepares the folder and prints its path (used by `make ui`).
+`python -m pipelines.orchestration.instance [--warehouse DIR]` prepares the folder and prints its path (used by `make ui`).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 HOME_DIRNAME = "_dagster"
 DAGSTER_YAML = """\
-# written by newsevents (pipelines/instance.py): the instance shared by `newsevents run` and `make ui`
+# written by newsevents (pipelines/orchestration/instance.py): the instance shared by `newsevents run` and `make ui`
 telemetry:
   enabled: false
 nux:
@@ -44,7 +44,7 @@ def open_instance(warehouse_root: Path | str, override: str | None = None):
 def main(argv: list[str] | None = None) -> int:
     from pipelines.warehouse import Warehouse
 
-    ap = argparse.ArgumentParser(prog="python -m pipelines.instance", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m pipelines.orchestration.instance", description=__doc__.split("\n\n")[0])
     ap.add_argument("--warehouse", default=None, help="warehouse folder (default: $NEWSEVENTS_WAREHOUSE or ./warehouse)")
     ap.add_argument("--dagster-home", default=None, help="explicit DAGSTER_HOME (default: $DAGSTER_HOME or WAREHOUSE/_dagster)")
     args = ap.parse_args(argv)

@@ -1,7 +1,7 @@
 """The `new_input_files` sensor (off by default): new or changed input files -> ingest batches -> batch runs, then
 one downstream run.
 
-Each tick plans the batches (pipelines/partitions.py, under the warehouse's run lock; skipped while a run holds it):
+Each tick plans the batches (pipelines/orchestration/partitions.py, under the warehouse's run lock; skipped while a run holds it):
 1. new/changed/removed files or a new code version -> the registry is updated, new batches are added as
    `ingest_batch` partitions (retired ones deleted) and one `newsevents_batch` run is requested per batch to run
    (run_key = batch + code version + member fingerprint: a tick never requests the same batch run twice);
@@ -18,7 +18,8 @@ from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, Se
 from pipelines.core.cache import batch_version
 from pipelines.core.ingest import SUPPORTED
 from pipelines.core.ingest.batches import batch_fingerprint
-from pipelines.partitions import BATCH_JOB_NAME, DOWNSTREAM_JOB_NAME, apply, ingest_batch, plan
+from pipelines.orchestration.jobs import BATCH_JOB_NAME, DOWNSTREAM_JOB_NAME
+from pipelines.orchestration.partitions import apply, ingest_batch, plan
 from pipelines.warehouse import InputFolder, Warehouse
 
 

@@ -6,7 +6,7 @@ interpreter and the libraries (~1.2 s), then the spaCy model, the actor dictiona
 
 * start: build the Definitions (the same as `newsevents run` and the Dagster UI), then `warm_up` the extractor
   (pipelines/core/extract/batch.py) so the first update does not carry the model load;
-* every cycle: one update exactly as `newsevents run` does it (pipelines/partitions.py: plan the ingest batches ->
+* every cycle: one update exactly as `newsevents run` does it (pipelines/orchestration/partitions.py: plan the ingest batches ->
   one `newsevents_batch` run per new/changed batch -> one `newsevents_downstream` run; the same run lock, the same
   tables), then wait `interval` seconds and look again;
 * skipped cycle: when the previous update of this process succeeded and the plan has no batch to run or retire
@@ -54,7 +54,7 @@ def _cpu_seconds() -> float:
 
 
 class Watcher:
-    """`update(skip_unchanged=bool)` runs one update (pipelines.cli._update); the rest is the loop around it."""
+    """`update(skip_unchanged=bool)` runs one update (pipelines.orchestration.cli._update); the rest is the loop around it."""
 
     def __init__(self, defs, instance, update: Callable[..., Any], *, progress=None, log_json: str | None = None):
         self.defs = defs

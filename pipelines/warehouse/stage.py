@@ -129,6 +129,13 @@ class StageIO:
         p = self.stage_path(name)
         return p if p.exists() else None
 
+    def rendered_files(self, name: str) -> dict[str, Path]:
+        """{file name: path} of the finished files an asset rendered into _stage/<name>/ (e.g. the report)."""
+        folder = self.stage_dir / name
+        if not folder.is_dir():
+            return {}
+        return {p.name: p for p in sorted(folder.iterdir()) if p.is_file() and ".tmp" not in p.name}
+
     def stage_quarantine(self, stage: str, rows: pl.DataFrame) -> None:
         """Replace the quarantine rows a stage produced (an empty frame clears them)."""
         atomic_write_parquet(rows.select([pl.col(c).cast(t) for c, t in QUARANTINE_SCHEMA.items()]),

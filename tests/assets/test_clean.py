@@ -12,7 +12,7 @@ from pipelines.core.clean import rebuild_text
 from pipelines.core.cache import batch_version
 from pipelines.core.ingest.batches import list_inputs, plan_batches
 from pipelines.io_manager import StageIOManager
-from pipelines.partitions import ingest_batch
+from pipelines.orchestration.partitions import ingest_batch
 from pipelines.warehouse import Warehouse
 
 

@@ -81,8 +81,9 @@ def test_index_made_with_other_settings_is_rebuilt(warehouse_dir):
 def test_stories_are_validated_in_chunks_bad_rows_quarantined(warehouse_dir, monkeypatch):
     """`stories` is read and written chunk by chunk (chunk_size 2 here; chunks are validated together up to
     VALIDATE_ROWS rows): a row breaking the Stories model in the third chunk is quarantined, the check is a WARN with a failure sample, and the staged table lacks only that row."""
-    import pipelines.assets.dedup as dedup_module
     from dagster import AssetCheckSeverity
+
+    import pipelines.core.dedup.stage as dedup_module
 
     cfg = dedup_module.load_config().with_(chunk_size=2)
     monkeypatch.setattr(dedup_module, "load_config", lambda: cfg)
@@ -111,10 +112,11 @@ def test_stories_are_validated_in_chunks_bad_rows_quarantined(warehouse_dir, mon
     assert wh.read_stage("story_duplicates")["relation"].to_list() == ["exact"]
 
 
-def test_validated_lazy_structural_failure_is_an_error_and_duplicates_across_chunks_are_caught(warehouse_dir):
+def test_validated_chunked_structural_failure_is_an_error_and_duplicates_across_chunks_are_caught(warehouse_dir):
     from dagster import AssetCheckSeverity
 
-    from pipelines.assets._common import validated_lazy
+    from pipelines.assets._common import validated
+    from pipelines.core.validate_chunks import Chunked
     from schemas.story_duplicates import StoryDuplicates
 
     wh = Warehouse(path=str(warehouse_dir))
@@ -122,28 +124,28 @@ def test_validated_lazy_structural_failure_is_an_error_and_duplicates_across_chu
                          "relation": ["near", "exact", "version"], "similarity": [0.9, 1.0, 0.8],
                          "jaccard": [0.9, 1.0, 0.5], "containment": [0.95, 1.0, 0.8],
                          "rule": ["near:jaccard>=0.80", "exact:normalised-text-hash", "version:containment>=0.70"]})
-    ok = validated_lazy(good.lazy(), StoryDuplicates, "story_duplicates", warehouse=wh, key_column="story_id",
-                        chunk_size=2, validate_rows=2)
+    def check(frame: pl.DataFrame):
+        return validated(Chunked(frame.lazy(), chunk_size=2, validate_rows=2), StoryDuplicates, "story_duplicates",
+                         warehouse=wh, key_column="story_id")
+
+    ok = check(good)
     assert ok.check_result().passed and ok.outcome.valid.collect().equals(good)
-    missing = validated_lazy(good.drop("rule").lazy(), StoryDuplicates, "story_duplicates", warehouse=wh,
-                             key_column="story_id", chunk_size=2, validate_rows=2)
-    res = missing.check_result()
+    res = check(good.drop("rule")).check_result()
     assert not res.passed and res.severity == AssetCheckSeverity.ERROR
     # "b" twice, in two different chunks: no chunk sees the repeat, the frame-wide key check does
     repeated = pl.concat([good, good.head(1)])
-    rep = validated_lazy(repeated.lazy(), StoryDuplicates, "story_duplicates", warehouse=wh, key_column="story_id",
-                         chunk_size=2, validate_rows=2).check_result()
+    rep = check(repeated).check_result()
     assert not rep.passed and rep.severity == AssetCheckSeverity.ERROR
     assert "not unique" in rep.metadata["structural_errors"].value
 
 
 def test_small_chunks_are_validated_together_in_order():
-    """_coalesced: chunks joined in order into frames of >= `rows` rows (never split), the rest at the end."""
-    from pipelines.assets._common import _coalesced
+    """coalesced: chunks joined in order into frames of >= `rows` rows (never split), the rest at the end."""
+    from pipelines.core.validate_chunks import coalesced
 
     chunks = [pl.DataFrame({"x": list(range(i * 3, i * 3 + 3))}) for i in range(5)]  # 5 chunks of 3 rows
-    out = list(_coalesced(iter(chunks), 7))
+    out = list(coalesced(iter(chunks), 7))
     assert [f.height for f in out] == [9, 6]
     assert pl.concat(out)["x"].to_list() == list(range(15))
-    assert [f.height for f in _coalesced(iter(chunks), 1)] == [3] * 5
-    assert list(_coalesced(iter([]), 4)) == []
+    assert [f.height for f in coalesced(iter(chunks), 1)] == [3] * 5
+    assert list(coalesced(iter([]), 4)) == []

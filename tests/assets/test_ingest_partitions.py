@@ -11,7 +11,7 @@ from dagster import AssetIn, AssetSpec, DagsterInstance, asset, materialize
 
 from pipelines.core.ingest.batches import InputFile, plan_batches
 from pipelines.io_manager import StageIOManager
-from pipelines.partitions import ingest_batch
+from pipelines.orchestration.partitions import ingest_batch
 from pipelines.warehouse import Warehouse
 
 

@@ -8,7 +8,7 @@ from dagster import AssetCheckSeverity, DagsterInstance, materialize
 from pipelines.assets.ingest import documents
 from pipelines.assets.publish import build_publish_assets
 from pipelines.io_manager import StageIOManager
-from pipelines.partitions import plan_and_apply
+from pipelines.orchestration.partitions import plan_and_apply
 from pipelines.warehouse import InputFolder, Warehouse
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import polars as pl
 from dagster import AssetKey, AssetSpec, materialize
 
-from pipelines.assets.link import build_link_asset
-from pipelines.assets.report import build_report_asset
+from pipelines.assets.link import link
+from pipelines.assets.report import report
 from pipelines.io_manager import StageIOManager
 from pipelines.warehouse import Warehouse
 from tests.core.test_link import S000_EU, seed_case
@@ -18,7 +18,7 @@ def test_link_and_report_materialize(warehouse_dir):
     wh.write_stage("stories", st)
     wh.write_stage("actors", pl.DataFrame({"actor_id": ["IGO:EU"], "name": ["European Union"]}))
     result = materialize(
-        [AssetSpec("event_mentions"), AssetSpec("stories"), build_link_asset(), build_report_asset()],
+        [AssetSpec("event_mentions"), AssetSpec("stories"), AssetSpec("actors"), link, report],
         resources={"warehouse": wh, "io_manager": StageIOManager(warehouse=wh)},
     )
     assert result.success

@@ -4,10 +4,11 @@ import polars as pl
 from dagster import DagsterInstance, DefaultSensorStatus, SensorResult, SkipReason, build_sensor_context
 
 from pipelines.core.cache import batch_version
-from pipelines.partitions import BATCH_JOB_NAME, DOWNSTREAM_JOB_NAME, batch_job, downstream_job, ingest_batch
+from pipelines.orchestration.jobs import BATCH_JOB_NAME, DOWNSTREAM_JOB_NAME, batch_job, downstream_job
+from pipelines.orchestration.partitions import ingest_batch
+from pipelines.orchestration.sensors import build_new_files_sensor
 from pipelines.warehouse import InputFolder, Warehouse
 from pipelines.warehouse.layout import PARTITIONED_STAGES
-from pipelines.sensors import build_new_files_sensor
 
 
 def _materialize(wh: Warehouse, batch: str) -> None:

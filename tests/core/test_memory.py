@@ -13,7 +13,7 @@ def test_release_memory_trims_on_glibc():
 
 def test_downstream_steps_release_memory():
     from pipelines.definitions import build_definitions
-    from pipelines.partitions import BATCH_JOB_NAME, DOWNSTREAM_JOB_NAME
+    from pipelines.orchestration.jobs import BATCH_JOB_NAME, DOWNSTREAM_JOB_NAME
 
     defs = build_definitions()
     assert "release_memory" in {h.name for h in defs.resolve_job_def(DOWNSTREAM_JOB_NAME).hook_defs}

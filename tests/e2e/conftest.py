@@ -10,7 +10,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="session")
 def published(tmp_path_factory) -> Path:
-    from pipelines.cli import main
+    from pipelines.orchestration.cli import main
 
     base = tmp_path_factory.mktemp("published")
     inp, wh = base / "in", base / "wh"

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-m", "pipelines.cli"]
+CLI = [sys.executable, "-m", "pipelines.orchestration.cli"]
 
 
 def run_cli(*args, cwd=REPO, check=True):

@@ -22,7 +22,7 @@ def _job_run(inp: Path, wh: Path, instance):
 
 
 def test_full_job_without_partition_on_fresh_and_existing_warehouse(tmp_path):
-    from pipelines.cli import main
+    from pipelines.orchestration.cli import main
 
     inp, wh, ref = tmp_path / "in", tmp_path / "wh", tmp_path / "ref"
     inp.mkdir()

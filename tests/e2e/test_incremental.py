@@ -18,7 +18,7 @@ SEEDS = sorted((REPO / "seeds").glob("*.txt"))
 
 
 def run(inp: Path, wh: Path, *extra: str) -> str:
-    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--quiet", "--input", str(inp), "--warehouse", str(wh), *extra],
+    proc = subprocess.run([sys.executable, "-m", "pipelines.orchestration.cli", "run", "--quiet", "--input", str(inp), "--warehouse", str(wh), *extra],
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc.stdout
@@ -70,7 +70,7 @@ def _ran(capsys) -> tuple[list[str], str]:
 
 
 def test_only_affected_batches_run(tmp_path, monkeypatch, capsys):
-    from pipelines.cli import run as run_in_process
+    from pipelines.orchestration.cli import run as run_in_process
     from pipelines.warehouse import Warehouse
 
     inp, wh = tmp_path / "in", tmp_path / "wh"
@@ -110,7 +110,7 @@ def test_only_affected_batches_run(tmp_path, monkeypatch, capsys):
     live = Warehouse(path=str(wh)).live_batches()
     assert first[1] not in live and len(live) == 2
     # another code version -> every live batch again (the backfill), then nothing
-    monkeypatch.setattr("pipelines.partitions.batch_version", lambda: "test-version-2")
+    monkeypatch.setattr("pipelines.orchestration.partitions.batch_version", lambda: "test-version-2")
     monkeypatch.setattr("pipelines.assets.clean.batch_version", lambda: "test-version-2")
     assert go() == live
     assert go() == []

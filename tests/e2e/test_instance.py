@@ -1,4 +1,4 @@
-"""One Dagster instance for the CLI and the UI (pipelines/instance.py): after `newsevents run` the instance in
+"""One Dagster instance for the CLI and the UI (pipelines/orchestration/instance.py): after `newsevents run` the instance in
 WAREHOUSE/_dagster (what `make ui` opens) holds the runs, the materializations per ingest batch and the check results."""
 from __future__ import annotations
 
@@ -21,11 +21,11 @@ def test_cli_run_is_recorded_in_the_instance_the_ui_opens(tmp_path):
     for p in sorted((REPO / "seeds").glob("*.txt"))[:2]:
         shutil.copy(p, inp / p.name)
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}  # the default location, as a user has it
-    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--quiet", "--input", str(inp), "--warehouse", str(wh)],
+    proc = subprocess.run([sys.executable, "-m", "pipelines.orchestration.cli", "run", "--quiet", "--input", str(inp), "--warehouse", str(wh)],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     # `make ui` resolves the same folder
-    ui_home = subprocess.run([sys.executable, "-m", "pipelines.instance", "--warehouse", str(wh)], cwd=tmp_path, env=env,
+    ui_home = subprocess.run([sys.executable, "-m", "pipelines.orchestration.instance", "--warehouse", str(wh)], cwd=tmp_path, env=env,
                              capture_output=True, text=True, check=True).stdout.strip()
     home = wh / "_dagster"
     assert Path(ui_home) == home.resolve()
@@ -48,7 +48,7 @@ def test_cli_run_is_recorded_in_the_instance_the_ui_opens(tmp_path):
 
 
 def test_dagster_home_order_flag_then_env_then_warehouse(tmp_path, monkeypatch):
-    from pipelines.instance import dagster_home
+    from pipelines.orchestration.instance import dagster_home
 
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     assert dagster_home(tmp_path / "wh") == (tmp_path / "wh" / "_dagster").resolve()

@@ -14,7 +14,7 @@ FURNITURE = "\n\nAdvertisement\n\nRead More\n\nImage copyright Getty Images\n\n"
 
 
 def run(inp: Path, wh: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--quiet", "--input", str(inp), "--warehouse", str(wh)],
+    proc = subprocess.run([sys.executable, "-m", "pipelines.orchestration.cli", "run", "--quiet", "--input", str(inp), "--warehouse", str(wh)],
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
 

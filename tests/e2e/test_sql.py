@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _sql(wh: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", "sql", "--warehouse", str(wh), *args],
+    return subprocess.run([sys.executable, "-m", "pipelines.orchestration.cli", "sql", "--warehouse", str(wh), *args],
                           capture_output=True, text=True, timeout=120)
 
 
@@ -41,7 +41,7 @@ def test_one_shot_table_view_and_errors(published):
 
 
 def test_repl_reads_statements_until_semicolon(published):
-    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "sql", "--warehouse", str(published), "--csv"],
+    proc = subprocess.run([sys.executable, "-m", "pipelines.orchestration.cli", "sql", "--warehouse", str(published), "--csv"],
                           input=".tables\nSELECT count(*)\n  AS n FROM documents;\nSELECT nope;\n.quit\n",
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

@@ -50,10 +50,10 @@ def test_ui_shows_cli_runs_and_launches_the_full_job(tmp_path):
         shutil.copy(p, inp / p.name)
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     env.update(NEWSEVENTS_INPUT=str(inp), NEWSEVENTS_WAREHOUSE=str(wh))
-    cli = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--quiet"], cwd=REPO, env=env,
+    cli = subprocess.run([sys.executable, "-m", "pipelines.orchestration.cli", "run", "--quiet"], cwd=REPO, env=env,
                          capture_output=True, text=True, timeout=900)
     assert cli.returncode == 0, cli.stderr[-3000:]
-    home = subprocess.run([sys.executable, "-m", "pipelines.instance"], cwd=REPO, env=env, capture_output=True,
+    home = subprocess.run([sys.executable, "-m", "pipelines.orchestration.instance"], cwd=REPO, env=env, capture_output=True,
                           text=True, check=True).stdout.strip()  # what `make ui` does
     port = _free_port()
     dagster = Path(sys.executable).parent / "dagster"

@@ -17,8 +17,8 @@ SEEDS = sorted((REPO / "seeds").glob("*.txt"))
 
 
 def _watcher(inp: Path, wh: Path, tmp: str, log_json: Path | None = None):
-    from pipelines.cli import _instance, _prepare, _update
-    from pipelines.watch import Watcher
+    from pipelines.orchestration.cli import _instance, _prepare, _update
+    from pipelines.orchestration.watch import Watcher
 
     _, _, progress, defs, run_config = _prepare(str(inp), str(wh), True, None, None)
     instance = _instance(wh, tmp)
@@ -55,7 +55,7 @@ def test_unchanged_input_runs_nothing_new_files_are_picked_up_and_equal_a_full_r
     assert records[3]["steps"]["extract"] > 0 and records[2]["steps"] == {}
     # the warehouse the watcher kept up to date equals a fresh full run of the same input
     full = tmp_path / "wh_full"
-    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--quiet", "--input", str(inp),
+    proc = subprocess.run([sys.executable, "-m", "pipelines.orchestration.cli", "run", "--quiet", "--input", str(inp),
                            "--warehouse", str(full)], capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     diff = compare_warehouses(wh, full)
@@ -65,7 +65,7 @@ def test_unchanged_input_runs_nothing_new_files_are_picked_up_and_equal_a_full_r
 
 def test_a_failed_update_is_not_skipped_next_time(tmp_path, monkeypatch):
     """skip_unchanged is only passed after a successful update: after a failure the next cycle runs again."""
-    import pipelines.watch as watch
+    import pipelines.orchestration.watch as watch
 
     calls = []
 
@@ -87,7 +87,7 @@ def test_a_failed_update_is_not_skipped_next_time(tmp_path, monkeypatch):
 
 
 def test_code_change_on_disk_stops_the_watcher(monkeypatch):
-    import pipelines.watch as watch
+    import pipelines.orchestration.watch as watch
 
     w = watch.Watcher.__new__(watch.Watcher)
     w.defs, w.instance, w.progress, w.log_json, w.cycle = None, None, None, None, 0
@@ -103,7 +103,7 @@ def test_cli_watch_cycles_and_json_log(tmp_path):
     inp.mkdir()
     shutil.copy(SEEDS[0], inp / SEEDS[0].name)
     log = tmp_path / "log.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "watch", "--quiet", "--input", str(inp),
+    proc = subprocess.run([sys.executable, "-m", "pipelines.orchestration.cli", "watch", "--quiet", "--input", str(inp),
                            "--warehouse", str(tmp_path / "wh"), "--interval", "0", "--cycles", "2",
                            "--log-json", str(log)], capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -111,6 +111,6 @@ def test_cli_watch_cycles_and_json_log(tmp_path):
     records = [json.loads(line) for line in log.read_text().splitlines()]
     assert [(r["event"], r.get("skipped")) for r in records] == [("warm_up", None), ("update", False), ("update", True)]
     assert all(r["success"] for r in records[1:]) and records[1]["cpu_seconds"] > 0
-    bad = subprocess.run([sys.executable, "-m", "pipelines.cli", "watch", "--input", str(tmp_path / "missing")],
+    bad = subprocess.run([sys.executable, "-m", "pipelines.orchestration.cli", "watch", "--input", str(tmp_path / "missing")],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "does not exist" in bad.stderr

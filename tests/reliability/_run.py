@@ -20,7 +20,7 @@ VOLATILE_COLUMNS = {"ingested_at"}
 
 
 def cli_cmd(input_dir: Path, warehouse: Path) -> list[str]:
-    return [sys.executable, "-m", "pipelines.cli", "run", "--input", str(input_dir), "--warehouse", str(warehouse)]
+    return [sys.executable, "-m", "pipelines.orchestration.cli", "run", "--input", str(input_dir), "--warehouse", str(warehouse)]
 
 
 def _env(extra: dict[str, str] | None = None) -> dict[str, str]:

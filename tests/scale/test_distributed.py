@@ -39,8 +39,8 @@ def persistent_instance(tmp_path):
 def test_partitioned_dask_run_equals_single_process_run(tmp_path, persistent_instance):
     from dagster import DagsterEventType
 
-    from pipelines.cli import run
-    from pipelines.executors import DISTRIBUTED_BATCH_JOB_NAME, DISTRIBUTED_JOB_NAME, run_distributed
+    from pipelines.orchestration.cli import run
+    from pipelines.orchestration.executors import DISTRIBUTED_BATCH_JOB_NAME, DISTRIBUTED_JOB_NAME, run_distributed
 
     corpus = tmp_path / "input"
     shutil.copytree(SEEDS, corpus)
@@ -71,7 +71,7 @@ def test_partitioned_dask_run_equals_single_process_run(tmp_path, persistent_ins
 
 
 def test_executor_config_local_and_existing():
-    from pipelines.executors import dask_executor_config
+    from pipelines.orchestration.executors import dask_executor_config
 
     local = dask_executor_config(3)["cluster"]["local"]
     assert local["n_workers"] == 3 and local["threads_per_worker"] == 1 and local["processes"] is True

@@ -36,7 +36,7 @@ class NetworkAttempt(AssertionError):
 @pytest.fixture(scope="module")
 def hostile_run(tmp_path_factory):
     """One in-process `newsevents run` on hostile input with every outbound network call made to raise."""
-    from pipelines.cli import main
+    from pipelines.orchestration.cli import main
 
     tmp = tmp_path_factory.mktemp("hostile")
     inp = tmp / "in"
