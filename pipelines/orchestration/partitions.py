@@ -11,8 +11,8 @@ the distributed runner and the sensor.
   warehouse (a Dagster instance can serve several warehouses; its dynamic partitions are kept in sync with it).
 
 Flow of one update (plan_and_apply here, the jobs in jobs.py, the runs in runner.py): plan -> write the registry,
-drop retired batches' files -> add the new partitions on the instance -> run `newsevents_batch` once per new/dirty batch -> delete the retired
-partitions -> run `newsevents_downstream` once. The last partitioned step (clean) records its batch as done with the
+drop retired batches' files -> add the new partitions on the instance -> run `newsevents_batch` once per new/dirty
+batch -> delete the retired partitions -> run `newsevents_downstream` once. The last partitioned step (clean) records its batch as done with the
 current code version; a batch whose run failed stays pending and is re-run by the next plan.
 """
 from __future__ import annotations
