@@ -56,6 +56,10 @@ class Mention:
     terms: frozenset = frozenset()
     qty: tuple | None = None
     sgroup: int | None = None   # story group (stories.py) of the mention's story; None when grouping is off
+    # the stated date's interval at its precision, however coarse ("in 2014" -> the year 2014); None when no date
+    # is written. Too vague to link on (lo is None), it still vetoes joining a cluster of another time (score.py)
+    vlo: dt.date | None = None
+    vhi: dt.date | None = None
 
 
 def none_if_blank(v: Any) -> Any:
@@ -66,7 +70,7 @@ def none_if_blank(v: Any) -> Any:
     return v
 
 
-def interval(event_date, precision, published, rules) -> tuple[dt.date | None, dt.date | None]:
+def interval(event_date, precision, published, rules, cap: bool = True) -> tuple[dt.date | None, dt.date | None]:
     """The days a mention's date allows: day -> [d, d]; week -> [d, d+6] (the week starting at d); month/year ->
     the calendar month/year; before -> [d - undated_lookback_days, d]; none -> [published - lookback, published].
     Too vague (wider than max_interval_days) or impossible -> (None, None). Date arithmetic is range-checked."""
@@ -85,7 +89,7 @@ def interval(event_date, precision, published, rules) -> tuple[dt.date | None, d
             lo, hi = add_days(event_date, -back), event_date
         else:
             lo, hi = event_date, event_date
-        if lo is None or hi is None or (hi - lo).days > max_days:
+        if lo is None or hi is None or (cap and (hi - lo).days > max_days):
             return None, None
         return lo, hi
     if published is not None:
@@ -209,6 +213,7 @@ def prepare(events: pl.DataFrame, stories: pl.DataFrame, rules: dict,
         if has_date_text and date_text is None and pub is not None:
             ev_date = None
         lo, hi = interval(ev_date, prec, pub, rules)
+        vlo, vhi = interval(ev_date, prec, None, rules, cap=False) if ev_date is not None else (None, None)
         out.append(Mention(
             idx=i, event_id=event_id, story_id=story_id, story_key=story_key,
             outlet_key=str(outlet_key), canonical=canonical, event_type=etype,
@@ -221,6 +226,7 @@ def prepare(events: pl.DataFrame, stories: pl.DataFrame, rules: dict,
             terms=key_terms(evidence, (source_actor, target_actor), stop),
             qty=(quantity, quantity_kind) if quantity is not None else None,
             sgroup=groups.group_of.get(story_key) if groups is not None else None,
+            vlo=vlo, vhi=vhi,
         ))
     return out
 

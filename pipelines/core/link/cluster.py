@@ -14,7 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 from pipelines.core.link.block import Mention, content_key
-from pipelines.core.link.score import Cluster, Decision, better, clusters_compatible, match, story_cfg
+from pipelines.core.link.score import Cluster, Decision, StorySim, better, clusters_compatible, match, story_cfg
 
 
 def join(c: Cluster, m: Mention, d: Decision, links: list) -> None:
@@ -47,7 +47,8 @@ def windows(family: str, rules: dict) -> tuple[int, int]:
     return window, story_window
 
 
-def cluster_block(ms: list[Mention], family: str, rules: dict, generic, links: list) -> list[Cluster]:
+def cluster_block(ms: list[Mention], family: str, rules: dict, generic, links: list,
+                  sim: StorySim | None = None) -> list[Cluster]:
     window, story_window = windows(family, rules)
     reach = 2 * max(window, story_window)
     symmetric = family in set(rules.get("symmetric_families") or [])
@@ -87,7 +88,7 @@ def cluster_block(ms: list[Mention], family: str, rules: dict, generic, links: l
             cand |= gindex.get(m.sgroup, set())
         best, best_c = None, None
         for i in sorted(cand):
-            d = match(m, clusters[i], window, symmetric, rules, generic, story_window)
+            d = match(m, clusters[i], window, symmetric, rules, generic, story_window, sim)
             if d is not None and better(d, best):
                 best, best_c = d, clusters[i]
         if best_c is None:
@@ -114,7 +115,7 @@ def cluster_block(ms: list[Mention], family: str, rules: dict, generic, links: l
 
 
 def merge_in_groups(clusters: list[Cluster], family: str, rules: dict, generic, links: list,
-                     mentions_by_idx: dict) -> list[Cluster]:
+                    sim: StorySim | None = None) -> list[Cluster]:
     """Second pass of the story rule: two clusters of one block that hold mentions of the same story group merge
     when their profiles are compatible (the story rule between two clusters: no conflicting actor or location
     when the vetoes are on, dates within the story window). The sweep attaches a mention to one cluster only, so
@@ -150,7 +151,7 @@ def merge_in_groups(clusters: list[Cluster], family: str, rules: dict, generic, 
                     merged = True
                     break
                 a, b = clusters[rj], clusters[ri]
-                d = clusters_compatible(a, b, window, story_window, symmetric, rules, generic)
+                d = clusters_compatible(a, b, window, story_window, symmetric, rules, generic, sim)
                 if d is None:
                     continue
                 links.append((b.members[0], a.members[0], d))
@@ -177,7 +178,7 @@ def merge_in_groups(clusters: list[Cluster], family: str, rules: dict, generic, 
 
 
 def attach_dateless(ms: list[Mention], clusters: list[Cluster], family: str, rules: dict, generic,
-                     links: list) -> list[list[int]]:
+                    links: list, sim: StorySim | None = None) -> list[list[int]]:
     """Mentions with no date at all (no stated date, no publication date) join an existing cluster of their block
     only on strong evidence (min_link_score_nodate, or a story link) and only when one cluster is the unique
     best; otherwise they stay alone. Candidates come from an actor and a story-group index, not all clusters."""
@@ -197,7 +198,7 @@ def attach_dateless(ms: list[Mention], clusters: list[Cluster], family: str, rul
         cands = sorted({i for k in keys for i in index.get(k, [])})
         scored = []
         for i in cands:
-            d = match(m, clusters[i], 0, symmetric, rules, generic, story_window)
+            d = match(m, clusters[i], 0, symmetric, rules, generic, story_window, sim)
             if d is not None:
                 scored.append(((d.rule == "actors", d.score), i, d))
         scored.sort(key=lambda x: (x[0], -x[1]), reverse=True)

@@ -42,7 +42,7 @@ from pipelines.core.link.block import Mention, content_key, key_terms, prepare, 
 from pipelines.core.link.cluster import attach_dateless, cluster_block, merge_in_groups
 from pipelines.core.link.dates import DATE_FROM_CLUSTER_RULE, PRECISION_RANK, cluster_date, complete_dates_from_clusters
 from pipelines.core.link.explain import LINKS_SCHEMA, link_rows
-from pipelines.core.link.score import Decision, generic_predicate
+from pipelines.core.link.score import Decision, StorySim, generic_predicate
 from pipelines.core.link.stories import StoryGroups, group_stories, story_text
 
 __all__ = ["CLUSTER_SCHEMA", "DATE_FROM_CLUSTER_RULE", "LINKS_SCHEMA", "PRECISION_RANK", "LinkResult",
@@ -151,11 +151,12 @@ def link_events_explained(events: pl.DataFrame, stories: pl.DataFrame, rules: di
     mentions = prepare(events, stories, rules, documents, sgroups)
 
     blocks, dateless, groups = split_blocks(mentions)
+    sim = StorySim(sgroups, (rules.get("story_links") or {}).get("min_similarity", 0.0))
     links: list[tuple[int, int, Decision]] = []
     for key in sorted(set(blocks) | set(dateless)):
-        clusters = cluster_block(blocks.get(key, []), key[0], rules, generic, links)
-        clusters = merge_in_groups(clusters, key[0], rules, generic, links, None)
-        groups.extend(attach_dateless(dateless.get(key, []), clusters, key[0], rules, generic, links))
+        clusters = cluster_block(blocks.get(key, []), key[0], rules, generic, links, sim)
+        clusters = merge_in_groups(clusters, key[0], rules, generic, links, sim)
+        groups.extend(attach_dateless(dateless.get(key, []), clusters, key[0], rules, generic, links, sim))
         groups.extend(c.members for c in clusters)
 
     windows = rules.get("windows_days") or {}

@@ -111,8 +111,42 @@ def story_tolerates(scfg: dict, swapped: bool, m_cty: tuple, c_cty: tuple) -> bo
     return True
 
 
+class StorySim:
+    """Story-level evidence for the story rule: the cosine of two stories' title+lead vectors (stories.py). A story
+    link needs, besides the same story group, one story pair at >= `story_links.min_similarity` (average-linkage
+    groups can hold story pairs that share almost nothing). Pair values are cached."""
+
+    def __init__(self, groups, min_similarity: float):
+        self.groups, self.min = groups, float(min_similarity or 0.0)
+        self.cache: dict[tuple, float] = {}
+
+    def ok(self, keys_a, keys_b) -> bool:
+        if self.groups is None or self.min <= 0:
+            return True
+        for a in keys_a:
+            for b in keys_b:
+                if a == b:
+                    continue
+                k = (a, b) if a < b else (b, a)
+                s = self.cache.get(k)
+                if s is None:
+                    s = self.cache[k] = self.groups.similarity(a, b)
+                if s >= self.min:
+                    return True
+        return False
+
+
+def vague_date_conflict(m: Mention, c: Cluster, window: int, rules: dict) -> bool:
+    """A mention whose stated date is too coarse to link on ("in 2014", "in March") may still not join a cluster
+    of another time: its stated interval must come within `window` days of the cluster's anchor interval
+    (linking.yaml `vague_date_veto`)."""
+    if m.lo is not None or m.vlo is None or not rules.get("vague_date_veto", True):
+        return False
+    return max(0, m.vlo.toordinal() - c.hi.toordinal(), c.lo.toordinal() - m.vhi.toordinal()) > window
+
+
 def match(m: Mention, c: Cluster, window: int, symmetric: bool, rules: dict, generic,
-           story_window: int | None = None) -> Decision | None:
+          story_window: int | None = None, sim: StorySim | None = None) -> Decision | None:
     """The best way m may join c, else None. Two rules (linking.yaml):
 
     actors: the date intervals overlap within the family window, no conflicting actor or location, enough
@@ -122,9 +156,13 @@ def match(m: Mention, c: Cluster, window: int, symmetric: bool, rules: dict, gen
     story: c already holds a mention from another story of m's story group (the same news, stories.py): the
       intervals overlap within `story_links.window_days`, no conflicting actor or location, and a score >=
       `story_links.min_score` (the story group replaces the actor evidence).
-    A mention with no date at all (m.lo is None) is scored without the date test."""
+    A mention with no interval (m.lo is None) is scored without the date test, unless its coarse stated date
+    contradicts the cluster's time (vague_date_conflict)."""
     gap = date_gap(m, c)
-    in_group = m.sgroup is not None and m.sgroup in c.sgroups and bool(c.stories - {m.story_key})
+    if vague_date_conflict(m, c, story_window if story_window is not None else window, rules):
+        return None
+    in_group = m.sgroup is not None and m.sgroup in c.sgroups and bool(c.stories - {m.story_key}) \
+        and (sim is None or sim.ok((m.story_key,), c.stories))
     scfg = story_cfg(rules)
     loc_conflict = m.loc_cty is not None and c.loc_cty is not None and m.loc_cty != c.loc_cty
     date_ok = gap is None or gap <= window
@@ -179,9 +217,11 @@ def better(d: Decision, best: Decision | None) -> bool:
 
 
 def clusters_compatible(a: Cluster, b: Cluster, window: int, story_window: int, symmetric: bool, rules: dict,
-                         generic) -> Decision | None:
+                        generic, sim: StorySim | None = None) -> Decision | None:
     scfg = story_cfg(rules)
     if not (a.stories - b.stories or b.stories - a.stories):
+        return None
+    if sim is not None and not sim.ok(a.stories, b.stories):
         return None
     if not (a.dated and b.dated) and scfg.get("undated_window_days") is not None:
         story_window = int(scfg["undated_window_days"])
@@ -199,7 +239,8 @@ def clusters_compatible(a: Cluster, b: Cluster, window: int, story_window: int, 
         else:
             s1 = side(b.src_id, b.src_cty, a.src_id, a.src_cty, generic)
             s2 = side(b.tgt_id, b.tgt_cty, a.tgt_id, a.tgt_cty, generic)
-        if (s1 < 0 or s2 < 0) and not story_tolerates(scfg, swapped, (b.src_cty, b.tgt_cty), (a.src_cty, a.tgt_cty)):
+        tolerated = story_tolerates(scfg, swapped, (b.src_cty, b.tgt_cty), (a.src_cty, a.tgt_cty))
+        if (s1 < 0 or s2 < 0) and not tolerated:
             continue
         same_loc = a.loc_cty is not None and a.loc_cty == b.loc_cty
         n_terms = len(a.terms & b.terms)
