@@ -138,19 +138,28 @@ def merge_in_groups(clusters: list[Cluster], family: str, rules: dict, generic, 
     for i, c in enumerate(clusters):
         for g in sorted(c.sgroups):
             by_group[g].append(i)
+    # clusters_compatible rejects pairs further apart than this: test it first, on plain day numbers (a fast path,
+    # same result; roots are still tried in their order)
+    undated = scfg.get("undated_window_days")
+    reach = max(story_window, int(undated) if undated is not None else 0)
     for g in sorted(by_group):
         roots: list[int] = []
+        in_roots: set[int] = set()
         for i in by_group[g]:
             ri = find(i)
-            if ri in roots:
+            if ri in in_roots:
                 continue
             merged = False
+            b = clusters[ri]
+            b_lo, b_hi = b.lo.toordinal() - reach, b.hi.toordinal() + reach
             for rj in roots:
                 rj = find(rj)
                 if rj == ri:
                     merged = True
                     break
-                a, b = clusters[rj], clusters[ri]
+                a = clusters[rj]
+                if a.lo.toordinal() > b_hi or a.hi.toordinal() < b_lo:
+                    continue
                 d = clusters_compatible(a, b, window, story_window, symmetric, rules, generic, sim)
                 if d is None:
                     continue
@@ -174,6 +183,7 @@ def merge_in_groups(clusters: list[Cluster], family: str, rules: dict, generic, 
                 break
             if not merged:
                 roots.append(ri)
+                in_roots.add(ri)
     return [c for c in clusters if c.members]
 
 

@@ -119,19 +119,38 @@ class StorySim:
     def __init__(self, groups, min_similarity: float):
         self.groups, self.min = groups, float(min_similarity or 0.0)
         self.cache: dict[tuple, float] = {}
+        self.rows: dict[str, dict] = {}
+
+    def _row(self, key: str) -> dict:
+        """A story's normalised TF-IDF row as {term column: weight} (scipy row slicing per pair is ~100x slower)."""
+        row = self.rows.get(key)
+        if row is None:
+            i = self.groups.row_of.get(key)
+            if i is None:
+                row = {}
+            else:
+                v = self.groups.vectors
+                lo, hi = v.indptr[i], v.indptr[i + 1]
+                row = dict(zip(v.indices[lo:hi].tolist(), v.data[lo:hi].tolist()))
+            self.rows[key] = row
+        return row
+
+    def similarity(self, a: str, b: str) -> float:
+        k = (a, b) if a < b else (b, a)
+        s = self.cache.get(k)
+        if s is None:
+            ra, rb = self._row(a), self._row(b)
+            if len(rb) < len(ra):
+                ra, rb = rb, ra
+            s = self.cache[k] = sum(w * rb[c] for c, w in ra.items() if c in rb)
+        return s
 
     def ok(self, keys_a, keys_b) -> bool:
         if self.groups is None or self.min <= 0:
             return True
         for a in keys_a:
             for b in keys_b:
-                if a == b:
-                    continue
-                k = (a, b) if a < b else (b, a)
-                s = self.cache.get(k)
-                if s is None:
-                    s = self.cache[k] = self.groups.similarity(a, b)
-                if s >= self.min:
+                if a != b and self.similarity(a, b) >= self.min:
                     return True
         return False
 
@@ -161,8 +180,7 @@ def match(m: Mention, c: Cluster, window: int, symmetric: bool, rules: dict, gen
     gap = date_gap(m, c)
     if vague_date_conflict(m, c, story_window if story_window is not None else window, rules):
         return None
-    in_group = m.sgroup is not None and m.sgroup in c.sgroups and bool(c.stories - {m.story_key}) \
-        and (sim is None or sim.ok((m.story_key,), c.stories))
+    in_group = m.sgroup is not None and m.sgroup in c.sgroups and bool(c.stories - {m.story_key})
     scfg = story_cfg(rules)
     loc_conflict = m.loc_cty is not None and c.loc_cty is not None and m.loc_cty != c.loc_cty
     date_ok = gap is None or gap <= window
@@ -170,6 +188,8 @@ def match(m: Mention, c: Cluster, window: int, symmetric: bool, rules: dict, gen
         story_window = int(scfg["undated_window_days"])  # one side dated by its publication only
     story_ok = in_group and (gap is None or gap <= (story_window if story_window is not None else window)) \
         and not (loc_conflict and scfg.get("location_conflict_veto", True))
+    if story_ok and sim is not None and not sim.ok((m.story_key,), c.stories):
+        story_ok = False  # story-level evidence too weak between these two stories (after the cheap tests)
     if loc_conflict:
         date_ok = False
     if not date_ok and not story_ok:
@@ -221,8 +241,6 @@ def clusters_compatible(a: Cluster, b: Cluster, window: int, story_window: int, 
     scfg = story_cfg(rules)
     if not (a.stories - b.stories or b.stories - a.stories):
         return None
-    if sim is not None and not sim.ok(a.stories, b.stories):
-        return None
     if not (a.dated and b.dated) and scfg.get("undated_window_days") is not None:
         story_window = int(scfg["undated_window_days"])
     gap = max(0, a.lo.toordinal() - b.hi.toordinal(), b.lo.toordinal() - a.hi.toordinal())
@@ -252,4 +270,6 @@ def clusters_compatible(a: Cluster, b: Cluster, window: int, story_window: int, 
         d = Decision(score, swapped, "story", s1, s2, same_loc, n_terms, same_qty, gap)
         if best is None or d.score > best.score:
             best = d
+    if best is not None and sim is not None and not sim.ok(a.stories, b.stories):
+        return None  # checked last: the cheap tests above reject most pairs
     return best
