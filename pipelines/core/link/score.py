@@ -164,6 +164,17 @@ def vague_date_conflict(m: Mention, c: Cluster, window: int, rules: dict) -> boo
     return max(0, m.vlo.toordinal() - c.hi.toordinal(), c.lo.toordinal() - m.vhi.toordinal()) > window
 
 
+def story_need(scfg: dict, conflict: bool, no_date: bool) -> int:
+    """The score a story link needs: `min_score`, or the higher `min_score_conflict` when a side's actors differ
+    (tolerated by actor_conflict), `min_score_nodate` when the mention has no date at all (no test of time)."""
+    need = int(scfg.get("min_score", 0))
+    if conflict:
+        need = max(need, int(scfg.get("min_score_conflict", need)))
+    if no_date:
+        need = max(need, int(scfg.get("min_score_nodate", need)))
+    return need
+
+
 def match(m: Mention, c: Cluster, window: int, symmetric: bool, rules: dict, generic,
           story_window: int | None = None, sim: StorySim | None = None) -> Decision | None:
     """The best way m may join c, else None. Two rules (linking.yaml):
@@ -222,7 +233,7 @@ def match(m: Mention, c: Cluster, window: int, symmetric: bool, rules: dict, gen
                 need = int(rules.get("min_link_score_undated", 4))
             if score >= need:
                 rule = "actors"
-        if rule is None and story_ok and score >= int(scfg.get("min_score", 0)):
+        if rule is None and story_ok and score >= story_need(scfg, conflict, m.lo is None):
             rule = "story"
         if rule is None:
             continue
@@ -265,7 +276,7 @@ def clusters_compatible(a: Cluster, b: Cluster, window: int, story_window: int, 
         same_qty = bool(a.qtys & b.qtys)
         score = max(s1, 0) + max(s2, 0) + int(same_loc) + int(n_terms >= int(rules.get("min_shared_terms", 2))) \
             + int(same_qty)
-        if score < int(scfg.get("min_score", 0)):
+        if score < story_need(scfg, s1 < 0 or s2 < 0, False):
             continue
         d = Decision(score, swapped, "story", s1, s2, same_loc, n_terms, same_qty, gap)
         if best is None or d.score > best.score:
