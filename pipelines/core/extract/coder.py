@@ -6,7 +6,8 @@ bench/eval_events.py both call it. Per story:
 2. Sentences (events.split_sentences); every sentence goes through the actor resolver (keeps the per-story
    coreference state current). Cheap prefilter, linear in the sentence: at most MAX_SENTENCE chars and at least one
    actor mention of the pipeline's own resolver (a row must name who acted or who was acted on).
-3. The sentence typer (typer.EventTyper, ONNX, multi-label) scores all prefiltered sentences of the story; the
+3. The sentence typer (typer.EventTyper, ONNX, multi-label) scores all prefiltered sentences of the story, each
+   with the resolver's actor mentions marked (EventTyper.prepare -> typer.mark_actors, as in training); the
    type decider (type_decider.TypeDecider, logistic per type over the typer's logits and whether a trigger rule of
    the type fired, trained on out-of-fold PLV logits + BBC negatives) gives each type a probability and decides it
    at its threshold. A type no trigger rule of it supports needs probability >= unsupported_min_probability
@@ -193,7 +194,7 @@ def extract_story_events(story: dict, models: Models | None = None, *, resolvers
             cands.append((s_idx, s0, s1, sentence, actors))
     if not cands:
         return [], E._actors_rows(res, seen)
-    logits = models.typer.logits([c[3] for c in cands])
+    logits = models.typer.logits([models.typer.prepare(c[3], c[4]) for c in cands])
     labels = tuple(models.typer.labels)
     decided = []
     for z, c in zip(logits, cands):
