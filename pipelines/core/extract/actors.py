@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from pipelines.core.extract.credits import credit_spans, in_credit
+
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 
 SECTOR_LABEL = {
@@ -418,6 +420,7 @@ class ActorResolver:
                 if r["country"] and r["sector"] not in ("MED", "NGO"):  # "told the BBC" says nothing of the story's country
                     ctx.country_counts[r["country"]] += 1
         out: list[ActorMention] = []
+        credits = credit_spans(sentence)  # "(AP Photo/...)", "Handout - Getty": never actors
         i = 0
         n = len(atoms)
         while i < n:
@@ -427,7 +430,7 @@ class ActorResolver:
                 continue
             mention, nxt = res
             if mention is not None:
-                if out and mention.start < out[-1].end:
+                if (out and mention.start < out[-1].end) or in_credit(credits, mention.start, mention.end):
                     i = max(nxt, i + 1)
                     continue
                 out.append(mention)
@@ -437,7 +440,7 @@ class ActorResolver:
         out = self._apposition_persons(sentence, atoms, out, ctx)
         out = self._speaker_persons(sentence, out, ctx)
         out = self._story_surnames(sentence, out, ctx)
-        return out
+        return [m for m in out if not in_credit(credits, m.start, m.end)] if credits else out
 
     def actors_table(self) -> list[dict]:
         rows = []

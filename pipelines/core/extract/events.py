@@ -232,6 +232,41 @@ def load_rules(rules_dir: str = str(RULES_DIR)) -> tuple[list[Rule], re.Pattern[
     return rules, prefilter
 
 
+@lru_cache(maxsize=4)
+def load_blockers(rules_dir: str = str(RULES_DIR)) -> tuple[re.Pattern[str], ...]:
+    """event_patterns.yaml `blockers`: a trigger overlapping one of their matches is dropped."""
+    data = yaml.safe_load((Path(rules_dir) / "event_patterns.yaml").read_text(encoding="utf-8"))
+    return tuple(re.compile(b["pattern"], re.IGNORECASE) for b in data.get("blockers") or ())
+
+
+_CAP_WORD = re.compile(r"[A-Z][\w'’.-]*")
+_NAME_GLUE = re.compile(r"^\s+(?:(?:of|for|and|the|on|in|de)\s+)*$")
+_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+
+
+def _title_case_line(sentence: str) -> bool:
+    words = [w for w in _WORD.findall(sentence) if len(w) > 3]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
+def name_internal(sentence: str, start: int, end: int) -> bool:
+    """A capitalised trigger word inside a multi-word proper name of running text ("Consortium of Investigative
+    Journalists"): a capitalised word right before it (not the sentence's first word) or right after it, with only
+    name glue (of, for, and, the, ...) between. Never in title-case lines (headlines)."""
+    if not sentence[start:start + 1].isupper() or _title_case_line(sentence):
+        return False
+    first = _WORD.search(sentence)
+    for m in _CAP_WORD.finditer(sentence):
+        if m.end() <= start and _NAME_GLUE.match(sentence[m.end():start] or " ") and m.end() < start:
+            if first is not None and m.start() == first.start() and not _CAP_WORD.fullmatch(
+                    sentence[m.start():m.end()].upper()):
+                continue  # "Investigators ..." at sentence start: not evidence of a name
+            return True
+        if m.start() >= end and _NAME_GLUE.match(sentence[end:m.start()] or " ") and m.start() > end:
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class Trigger:
     rule: Rule
@@ -251,6 +286,10 @@ def _find_triggers(sentence: str, rules_dir: str) -> tuple[Trigger, ...]:
     # a trigger glued to a hyphen is a compound modifier ("Western-backed", "state-sponsored"), not an event
     cands = [Trigger(r, m.start(), m.end()) for r in rules if r.keys is None or not r.keys.isdisjoint(pref)
              for m in r.rx.finditer(sentence) if not (m.start() > 0 and sentence[m.start() - 1] == "-")]
+    if cands:
+        blocked = [b.span() for rx in load_blockers(rules_dir) for b in rx.finditer(sentence)]
+        cands = [t for t in cands if not any(t.start < b1 and b0 < t.end for b0, b1 in blocked)
+                 and not name_internal(sentence, t.start, t.end)]
     cands.sort(key=lambda t: (-(t.end - t.start), -t.rule.score, t.start))
     kept: list[Trigger] = []
     for t in cands:
