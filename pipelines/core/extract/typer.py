@@ -60,7 +60,8 @@ class EventTyper:
             self._thresholds = {l: float(cal["thresholds"][l]) for l in self.labels}
             self.input_format = str(cal.get("input", "raw"))
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ModelLoadError(f"model calibration unreadable: {self.model_dir / 'calibration.json'}: {exc}") from None
+            raise ModelLoadError(f"model calibration unreadable: {self.model_dir / 'calibration.json'}: "
+                                 f"{exc}") from None
         if self.input_format not in INPUT_FORMATS:
             raise ModelLoadError(f"model calibration names an unknown input format {self.input_format!r}: "
                                  f"{self.model_dir / 'calibration.json'}")
@@ -123,7 +124,8 @@ class EventTyper:
         for p in np.atleast_2d(probs):
             chosen = [self.labels[j] for j, t in zip(types, th) if p[j] >= t]
             if not chosen:
-                chosen = ["NONE"] if p[jn] >= self._thresholds["NONE"] else [self.labels[types[int(np.argmax(p[types]))]]]
+                best = self.labels[types[int(np.argmax(p[types]))]]
+                chosen = ["NONE"] if p[jn] >= self._thresholds["NONE"] else [best]
             out.append(chosen)
         return out
 
