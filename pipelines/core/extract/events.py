@@ -1,9 +1,7 @@
-"""Building blocks of the event coder (pipelines.core.extract.coder): sentences, trigger rules, rows.
+"""Building blocks of the event coder (pipelines.core.extract.coder): roles, quantities, resolvers, rows.
 
-- `split_sentences(text)` -> (start, end) offsets; `text[start:end]` is the sentence (stripped).
-- trigger rules (rules/event_patterns.yaml, CAMEO code -> PLOVER type/mode through rules/cameo_plover.csv):
-  `find_triggers` gives non-overlapping matches (longer, then higher-score wins; a per-rule prefix gate keeps it
-  fast). Triggers do NOT decide events: the coder uses them as anchors (trigger span), provenance and features.
+- `split_sentences` (pipelines/core/extract/sentences.py) and the trigger rules (`find_triggers`, `load_rules`,
+  `Rule`, `Trigger`: pipelines/core/extract/triggers.py) are re-exported here for existing callers.
 - `assign_roles`: the nearest-actor rule (active: source before / target after the trigger; passive: source after
   "by"); one of the role ranker's features. `_coordinated` / `_widen`: coordinated actor lists
   ("the EU, Canada and the US") so a chosen actor expands into one row per actor.
@@ -11,15 +9,16 @@
 """
 from __future__ import annotations
 
-import csv
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
-
+from pipelines.core.extract.sentences import split_sentences  # noqa: F401  (re-export)
+from pipelines.core.extract.triggers import (  # noqa: F401  (re-exports)
+    Rule, Trigger, _find_triggers, _prefixes, cameo_to_plover, find_triggers, load_blockers, load_crosswalk,
+    load_rules, name_internal, rule_keys,
+)
 from pipelines.core.ids import stable_id
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
@@ -28,243 +27,13 @@ SOURCE_WINDOW = 200  # chars before the trigger in which a source may end
 NOUN_SOURCE_WINDOW = 70  # nominal triggers ("travel bans", "crackdown"): source must be this close, no comma between
 MAX_SENTENCE = 1200  # longer "sentences" (lists, tables) are skipped: no reliable roles
 
-# ----------------------------------------------------------------------------------------- sentences
-_ABBREV = {
-    "mr", "mrs", "ms", "dr", "st", "gen", "col", "lt", "sgt", "sen", "rep", "gov", "prof", "jr", "sr", "inc",
-    "co", "corp", "ltd", "no", "vs", "v", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
-    "nov", "dec", "u.s", "u.k", "u.n", "e.g", "i.e", "a.m", "p.m", "maj", "capt", "cmdr", "adm", "rev", "mt",
-    "ft", "fig", "approx", "est", "dept", "univ", "assn", "bros", "messrs", "pres", "sec", "atty", "supt",
-}
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
-_PARA = re.compile(r"[^\n]+")
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans (start, end) over `text`; paragraphs (newlines) always break; no span is empty."""
-    spans: list[tuple[int, int]] = []
-    for para in _PARA.finditer(text):
-        p0, p1 = para.span()
-        start = p0
-        for m in _BOUNDARY.finditer(text, p0, p1):
-            end = m.end()
-            # the word before the period: abbreviation or single initial -> no break
-            wm = re.search(r"([A-Za-z][A-Za-z.]*)\.$", text[max(start, m.start() - 12): m.start() + 1])
-            if wm and text[m.start()] == ".":
-                word = wm.group(1).lower().rstrip(".")
-                if word in _ABBREV or len(word) == 1:
-                    continue
-            _push(text, start, end, spans)
-            start = end
-        _push(text, start, p1, spans)
-    return spans
-
-
-def _push(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    seg = text[start:end]
-    lead = len(seg) - len(seg.lstrip())
-    trail = len(seg) - len(seg.rstrip())
-    s, e = start + lead, end - trail
-    if e > s:
-        spans.append((s, e))
-
-
-
-# ----------------------------------------------------------------------------------------- rule prefilter
-# For every rule, the set of lower-case 1-3 letter prefixes any match must start with, computed from the parsed
-# regex (re._parser). A sentence is tested against a rule only when one of its words starts with such a prefix;
-# this is a necessary condition, so it never loses a match (checked on the BBC corpus by tests).
-try:  # Python 3.11+
-    import re._constants as _C
-    import re._parser as _sp
-except ImportError:  # pragma: no cover
-    import sre_constants as _C  # type: ignore[no-redef]
-    import sre_parse as _sp  # type: ignore[no-redef]
-
-_K = 3
-
-def _seq_pref(items, k=_K):
-    """Set of lowercase prefixes (len<=k) every match of the sequence starts with; a prefix shorter than k
-    means 'unknown after this'. Returns None when some match may start with an unconstrained char."""
-    cur = {""}     # prefixes still growing
-    done = set()   # prefixes that cannot grow further (unknown continuation)
-    for op, av in items:
-        if not cur:
-            break
-        alts = _item_alts(op, av, k)   # list of (string, complete) or None for unconstrained
-        nxt = set()
-        for p in cur:
-            if alts is None:
-                done.add(p); continue
-            for s, complete in alts:
-                q = (p + s)[:k]
-                if len(q) >= k:
-                    done.add(q)
-                elif complete:
-                    nxt.add(q)
-                else:
-                    done.add(q)
-        cur = nxt
-    res = done | cur
-    if "" in res:
-        return None
-    return res
-
-def _item_alts(op, av, k):
-    if op is _C.LITERAL:
-        return [(chr(av).lower(), True)]
-    if op is _C.NOT_LITERAL:
-        return None
-    if op is _C.AT:
-        return [("", True)]
-    if op in (_C.ASSERT, _C.ASSERT_NOT):
-        return [("", True)]
-    if op is _C.IN:
-        chars = []
-        for o, a in av:
-            if o is _C.LITERAL: chars.append(chr(a).lower())
-            elif o is _C.RANGE and a[1]-a[0] < 4: chars += [chr(x).lower() for x in range(a[0], a[1]+1)]
-            else: return None
-        return [(c, True) for c in set(chars)]
-    if op is _C.SUBPATTERN:
-        sub = av[-1]
-        return _seq_alts(list(sub), k)
-    if op is _C.BRANCH:
-        out = []
-        for b in av[1]:
-            a = _seq_alts(list(b), k)
-            if a is None: return None
-            out += a
-        return out
-    if op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT):
-        lo, hi, sub = av
-        a = _seq_alts(list(sub), k)
-        if a is None:
-            return None if lo > 0 else [("", True)] + [("", False)]
-        if lo == 0:
-            return [("", True)] + [(s, False) for s, _ in a]
-        return [(s, False) for s, _ in a]
-    return None
-
-def _seq_alts(items, k):
-    """alternatives for a whole sub-sequence: list of (prefix, complete)"""
-    cur = [("", True)]
-    for op, av in items:
-        alts = _item_alts(op, av, k)
-        nxt = []
-        for p, comp in cur:
-            if not comp or len(p) >= k:
-                nxt.append((p, comp)); continue
-            if alts is None:
-                nxt.append((p, False)); continue
-            for s, c in alts:
-                nxt.append(((p + s)[:k], c))
-        cur = list(set(nxt))
-        if len(cur) > 5000:
-            return None
-    return cur
-
-
-def rule_keys(pattern: str) -> frozenset[str] | None:
-    """Prefixes a match of `pattern` must start with (None: unconstrained)."""
-    ks = _seq_pref(list(_sp.parse(pattern, re.IGNORECASE)))
-    return None if ks is None else frozenset(ks)
-
-
-_WORD_START = re.compile(r"\b\w[\w'’-]{0,2}")  # first 3 chars from every word boundary (also after hyphens)
-
-
-def _prefixes(sentence: str) -> set[str]:
-    out: set[str] = set()
-    for t in _WORD_START.findall(sentence.lower()):
-        out.add(t)
-        out.add(t[:2])
-        out.add(t[:1])
-    return out
-
-# ----------------------------------------------------------------------------------------- rules
-@dataclass(frozen=True)
-class Rule:
-    name: str
-    cameo: str
-    event_type: str
-    mode: str | None
-    score: float
-    voice: str
-    rx: re.Pattern[str]
-    noun: bool
-    version: int
-    keys: frozenset[str] | None = None
-
-
-@lru_cache(maxsize=4)
-def load_crosswalk(rules_dir: str = str(RULES_DIR)) -> dict[str, dict[str, str]]:
-    with open(Path(rules_dir) / "cameo_plover.csv", encoding="utf-8") as fh:
-        return {r["cameo_code"]: r for r in csv.DictReader(fh)}
-
-
-def cameo_to_plover(code: str, rules_dir: str = str(RULES_DIR)) -> tuple[str | None, str | None]:
-    """(PLOVER type, mode) for a CAMEO code; falls back to the 3-digit then the root code."""
-    cw = load_crosswalk(rules_dir)
-    code = code.strip()
-    for c in (code, code[:3], code[:2]):
-        if c in cw:
-            return cw[c]["plover_type"], (cw[c]["plover_mode"] or None)
-    return None, None
-
-
-@lru_cache(maxsize=4)
-def load_rules(rules_dir: str = str(RULES_DIR)) -> tuple[list[Rule], re.Pattern[str]]:
-    data = yaml.load((Path(rules_dir) / "event_patterns.yaml").read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml if present
-    version = int(data.get("version", 1))
-    rules = []
-    for r in data["rules"]:
-        typ, mode = cameo_to_plover(str(r["cameo"]), rules_dir)
-        if typ is None:
-            raise ValueError(f"rule {r['name']}: CAMEO code {r['cameo']} not in crosswalk")
-        rules.append(Rule(
-            name=r["name"], cameo=str(r["cameo"]), event_type=r.get("type", typ),
-            mode=r.get("mode", mode), score=float(r.get("score", 0.6)), voice=r.get("voice", "active"),
-            rx=re.compile(rf"\b(?:{r['pattern']})\b", re.IGNORECASE), version=int(r.get("version", version)), noun=bool(r.get("noun", False)),
-            keys=rule_keys(rf"\b(?:{r['pattern']})\b"),
-        ))
-    # prefilter: one alternation of every rule; a sentence without any hit is not tested rule by rule
-    prefilter = re.compile("|".join(rf"\b(?:{r.rx.pattern[5:-3]})" for r in rules), re.IGNORECASE)
-    return rules, prefilter
-
-
-@dataclass(frozen=True)
-class Trigger:
-    rule: Rule
-    start: int
-    end: int
-
-
-def find_triggers(sentence: str, rules_dir: str = str(RULES_DIR)) -> list[Trigger]:
-    """All non-overlapping rule matches in a sentence (longer match wins, then higher score)."""
-    return list(_find_triggers(sentence, rules_dir))
-
-
-@lru_cache(maxsize=8192)
-def _find_triggers(sentence: str, rules_dir: str) -> tuple[Trigger, ...]:
-    rules, _ = load_rules(rules_dir)
-    pref = _prefixes(sentence)
-    # a trigger glued to a hyphen is a compound modifier ("Western-backed", "state-sponsored"), not an event
-    cands = [Trigger(r, m.start(), m.end()) for r in rules if r.keys is None or not r.keys.isdisjoint(pref)
-             for m in r.rx.finditer(sentence) if not (m.start() > 0 and sentence[m.start() - 1] == "-")]
-    cands.sort(key=lambda t: (-(t.end - t.start), -t.rule.score, t.start))
-    kept: list[Trigger] = []
-    for t in cands:
-        if all(t.end <= k.start or t.start >= k.end for k in kept):
-            kept.append(t)
-    kept.sort(key=lambda t: t.start)
-    return tuple(kept)
-
-
 # ----------------------------------------------------------------------------------------- roles
 _PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|is|are|be|got|get)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
-_COORD = re.compile(r"^\s*(?:,|and|&|,\s*and|as\s+well\s+as|along\s+with|together\s+with)\s*(?:the\s+)?$", re.IGNORECASE)
+_COORD = re.compile(r"^\s*(?:,|and|&|,\s*and|as\s+well\s+as|along\s+with|together\s+with)\s*(?:the\s+)?$",
+                    re.IGNORECASE)
 _COORD_AND = re.compile(r"\b(?:and|as\s+well\s+as|with)\b|&", re.IGNORECASE)
-_PARTICIPLE = re.compile(r"^(?:\w+(?:ed|en|wn)|held|put|set|hit|shot|caught|hurt|cut|led|sent|kept|sought|brought|fought)\b", re.IGNORECASE)
+_PARTICIPLE = re.compile(r"^(?:\w+(?:ed|en|wn)|held|put|set|hit|shot|caught|hurt|cut|led|sent|kept|sought|brought|"
+                         r"fought)\b", re.IGNORECASE)
 _BY = re.compile(r"\bby\b", re.IGNORECASE)
 
 

@@ -8,6 +8,10 @@ Labels are the 15 PLOVER types as PLV_train uses them (CONCEDE and RETREAT merge
 that reports no codeable event). Each label has its own calibrated probability (Platt scaling fitted on out-of-fold
 predictions) and decision threshold (`thresholds`, chosen on held-out folds).
 
+Input format (calibration.json "input"): "actor_marked" models read the sentence with every actor mention the
+pipeline's own resolver found wrapped in marker brackets (`mark_actors`, the same function in training and at run
+time: bench/train_event_model.py); "raw" (older models, the default when the key is absent) read the bare sentence.
+
 Dynamic int8 quantisation computes activation ranges over the whole input tensor, so a batched call would make a
 sentence's scores depend on its batch neighbours. Every sentence is therefore run on its own (no padding); the
 results are batch-invariant by construction.
@@ -22,6 +26,23 @@ import numpy as np
 from pipelines.core.models import ModelLoadError, verify_model_dir
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "rules" / "models" / "event_typer"
+MARK_OPEN, MARK_CLOSE = "[", "]"
+INPUT_FORMATS = ("raw", "actor_marked")
+
+
+def mark_actors(sentence: str, actors) -> str:
+    """The sentence with each actor mention (objects with .start/.end offsets into it) wrapped as "[ text ]".
+    Overlapping mentions: the first (then longest) wins. Brackets already in the sentence stay as they are."""
+    spans = sorted({(a.start, a.end) for a in actors if 0 <= a.start < a.end <= len(sentence)},
+                   key=lambda x: (x[0], -x[1]))
+    out, pos = [], 0
+    for a0, a1 in spans:
+        if a0 < pos:
+            continue
+        out += [sentence[pos:a0], MARK_OPEN, " ", sentence[a0:a1], " ", MARK_CLOSE]
+        pos = a1
+    out.append(sentence[pos:])
+    return "".join(out)
 
 
 class EventTyper:
@@ -37,8 +58,13 @@ class EventTyper:
             self._a = np.array([cal["a"][l] for l in self.labels], dtype=np.float64)
             self._b = np.array([cal["b"][l] for l in self.labels], dtype=np.float64)
             self._thresholds = {l: float(cal["thresholds"][l]) for l in self.labels}
+            self.input_format = str(cal.get("input", "raw"))
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ModelLoadError(f"model calibration unreadable: {self.model_dir / 'calibration.json'}: {exc}") from None
+            raise ModelLoadError(f"model calibration unreadable: {self.model_dir / 'calibration.json'}: "
+                                 f"{exc}") from None
+        if self.input_format not in INPUT_FORMATS:
+            raise ModelLoadError(f"model calibration names an unknown input format {self.input_format!r}: "
+                                 f"{self.model_dir / 'calibration.json'}")
         if "NONE" not in self.labels:
             raise ModelLoadError(f"model calibration has no NONE label: {self.model_dir / 'calibration.json'}")
         try:
@@ -68,8 +94,13 @@ class EventTyper:
     def thresholds(self) -> dict[str, float]:
         return dict(self._thresholds)
 
+    def prepare(self, sentence: str, actors) -> str:
+        """The model's input text for a sentence and the actor mentions the pipeline found in it."""
+        return mark_actors(sentence, actors) if self.input_format == "actor_marked" else sentence
+
     def logits(self, sentences: list[str]) -> np.ndarray:
-        """Raw (uncalibrated) logits, one ONNX call per sentence (batch-invariant)."""
+        """Raw (uncalibrated) logits of already prepared inputs (`prepare`), one ONNX call per sentence
+        (batch-invariant)."""
         out = np.zeros((len(sentences), len(self.labels)), dtype=np.float64)
         for i, s in enumerate(sentences):
             enc = self._tok.encode(s or "")
@@ -93,7 +124,8 @@ class EventTyper:
         for p in np.atleast_2d(probs):
             chosen = [self.labels[j] for j, t in zip(types, th) if p[j] >= t]
             if not chosen:
-                chosen = ["NONE"] if p[jn] >= self._thresholds["NONE"] else [self.labels[types[int(np.argmax(p[types]))]]]
+                best = self.labels[types[int(np.argmax(p[types]))]]
+                chosen = ["NONE"] if p[jn] >= self._thresholds["NONE"] else [best]
             out.append(chosen)
         return out
 
