@@ -27,7 +27,7 @@ import polars as pl
 from dagster import AssetSelection, DynamicPartitionsDefinition, HookContext, define_asset_job, success_hook
 
 from pipelines.core.cache import batch_version
-from pipelines.core.ingest.batches import BatchPlan, list_inputs, plan_batches, reset
+from pipelines.core.ingest.batches import BatchPlan, content_hasher, list_inputs, plan_batches, reset
 from pipelines.resources import PARTITIONED_STAGES, QUARANTINE_BATCH_SEP, InputFolder, Warehouse
 
 ingest_batch = DynamicPartitionsDefinition(name="ingest_batch")
@@ -95,8 +95,10 @@ def plan(warehouse: Warehouse, input_folder: InputFolder, *, now: datetime | Non
     if lost:
         registry = reset(registry, lost)
     kw = {k: v for k, v in (("max_files", input_folder.batch_max_files), ("max_bytes", input_folder.batch_max_bytes)) if v}
-    return plan_batches(list_inputs(input_folder.resolved_path()), registry, code_version=version or batch_version(),
-                        now=now or datetime.now(timezone.utc).replace(tzinfo=None), **kw)
+    root = input_folder.resolved_path()
+    return plan_batches(list_inputs(root), registry, code_version=version or batch_version(),
+                        now=now or datetime.now(timezone.utc).replace(tzinfo=None),
+                        content_hash=content_hasher(root), **kw)
 
 
 def apply(warehouse: Warehouse, batch_plan: BatchPlan) -> int:

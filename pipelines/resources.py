@@ -65,9 +65,11 @@ LEGACY_QUARANTINE_STAGES = ("documents__inputs", "documents", "clean_stories", "
 
 
 class InputFolder(ConfigurableResource):
-    """The folder documents are read from (recursively). Unset: $NEWSEVENTS_INPUT, else the project's seeds/."""
+    """The folder documents are read from (recursively), or one input file. Unset: $NEWSEVENTS_INPUT, else the
+    project's seeds/."""
 
-    path: str | None = Field(default=None, description="Input folder; default $NEWSEVENTS_INPUT or <project>/seeds.")
+    path: str | None = Field(default=None,
+                             description="Input folder or file; default $NEWSEVENTS_INPUT or <project>/seeds.")
     max_bytes: int | None = Field(default=None, description="Files larger than this are quarantined (default: rules/ingest.yaml).")
     batch_max_files: int | None = Field(default=None, description="At most this many new files per ingest batch (default: rules/ingest.yaml, 1000).")
     batch_max_bytes: int | None = Field(default=None, description="At most this many bytes of new files per ingest batch (default: rules/ingest.yaml, 64 MiB).")
@@ -223,10 +225,10 @@ class Warehouse(ConfigurableResource):
         return self.root / "_batches" / "registry.parquet"
 
     def read_registry(self) -> pl.DataFrame:
-        from pipelines.core.ingest.batches import REGISTRY_SCHEMA, empty_registry
+        from pipelines.core.ingest.batches import empty_registry, normalize_registry
 
         p = self.registry_path
-        return pl.read_parquet(p).select([pl.col(c).cast(t) for c, t in REGISTRY_SCHEMA.items()]) if p.exists() else empty_registry()
+        return normalize_registry(pl.read_parquet(p)) if p.exists() else empty_registry()
 
     def write_registry(self, registry: pl.DataFrame) -> None:
         atomic_write_parquet(registry, self.registry_path)
