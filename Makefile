@@ -42,7 +42,7 @@ test-slow: install                ## the slow tests too (200 MB input, full corp
 	$(VENV)/bin/python -m pytest -n $(PYTEST_JOBS) --dist loadfile -m "slow or not slow" $(PYTEST_ARGS)
 
 ui: install                       ## Dagster UI on http://127.0.0.1:3000 (loopback only), same instance as `newsevents run` (WAREHOUSE/_dagster)
-	DAGSTER_HOME="$$($(PY) -m pipelines.instance)" $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	home="$$($(PY) -m pipelines.instance --plan)" && DAGSTER_HOME="$$home" $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 dictionary: install               ## regenerate docs/data_dictionary.md from schemas/
 	$(VENV)/bin/python -m pipelines.core.publish.dictionary
