@@ -1,7 +1,7 @@
 # newsevents — the two commands of the README: `make run` (pipeline on seeds/) and `make test`.
 # Both create .venv on first use and then reuse it. Needs only python3 3.11/3.12 with its venv module (Debian:
 # apt-get install python3-venv): the stdlib venv, a hash-pinned uv installed into it from bootstrap.lock, then the
-# hashed requirements.lock (measured cold, empty caches: ~2-3 min; warm cache: ~30 s; see README).
+# hashed requirements.lock (fresh clone, empty caches: `make run` 87 s including ~60 s of install; see README).
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -42,7 +42,8 @@ test-slow: install                ## the slow tests too (200 MB input, full corp
 	$(VENV)/bin/python -m pytest -n $(PYTEST_JOBS) --dist loadfile -m "slow or not slow" $(PYTEST_ARGS)
 
 ui: install                       ## Dagster UI on http://127.0.0.1:3000 (loopback only), same instance as `newsevents run` (WAREHOUSE/_dagster)
-	DAGSTER_HOME="$$($(PY) -m pipelines.orchestration.instance)" $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	home="$$($(PY) -m pipelines.orchestration.instance --plan)" && \
+	  DAGSTER_HOME="$$home" $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 dictionary: install               ## regenerate docs/data_dictionary.md from schemas/
 	$(VENV)/bin/python -m pipelines.core.publish.dictionary

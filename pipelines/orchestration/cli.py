@@ -110,8 +110,8 @@ def _prepare(input_dir: str | None, warehouse_dir: str | None, quiet: bool, batc
 
     input_folder = InputFolder(path=input_dir, batch_max_files=batch_files, batch_max_bytes=batch_bytes)
     input_path = input_folder.resolved_path()
-    if not input_path.is_dir():
-        print(f"newsevents: input folder {input_path} does not exist or is not a folder", file=sys.stderr)
+    if not input_path.exists():  # a folder (read recursively) or a single input file
+        print(f"newsevents: input {input_path} does not exist (give a folder or a file)", file=sys.stderr)
         return None
     root = Warehouse(path=warehouse_dir).root
     print(f"newsevents: {input_path} -> {root}", file=sys.stderr)
@@ -209,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="newsevents", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p_run = sub.add_parser("run", help="run the whole pipeline on an input folder")
-    p_run.add_argument("--input", default=None, help="input folder (default: $NEWSEVENTS_INPUT or ./seeds of the project)")
+    p_run.add_argument("--input", default=None,
+                       help="input folder or single file (default: $NEWSEVENTS_INPUT or ./seeds of the project)")
     p_run.add_argument("--warehouse", default=None, help="warehouse folder (default: $NEWSEVENTS_WAREHOUSE or ./warehouse of the project)")
     p_run.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
     p_run.add_argument("--batch-files", type=int, default=None, metavar="N",

@@ -5,12 +5,16 @@ Where: `--dagster-home DIR` (CLI), else $DAGSTER_HOME, else WAREHOUSE/_dagster (
 second warehouse gets its own instance). A missing dagster.yaml is written with telemetry off and the UI's
 "join the community" dialog (nux) off; an existing one is left as it is.
 
-`python -m pipelines.orchestration.instance [--warehouse DIR]` prepares the folder and prints its path (used by `make ui`).
+`python -m pipelines.orchestration.instance [--warehouse DIR] [--plan]` prepares the folder and prints its path (used by `make ui`).
+--plan also plans the input's ingest batches into the warehouse and registers them as the instance's `ingest_batch`
+partitions (what `newsevents run` does before its runs), so the UI's "Materialize all" finds them on a fresh
+warehouse too (a dynamic partition set nobody has filled leaves the UI nothing to launch).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 HOME_DIRNAME = "_dagster"
@@ -47,8 +51,18 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m pipelines.orchestration.instance", description=__doc__.split("\n\n")[0])
     ap.add_argument("--warehouse", default=None, help="warehouse folder (default: $NEWSEVENTS_WAREHOUSE or ./warehouse)")
     ap.add_argument("--dagster-home", default=None, help="explicit DAGSTER_HOME (default: $DAGSTER_HOME or WAREHOUSE/_dagster)")
+    ap.add_argument("--plan", action="store_true", help="plan the input's ingest batches, add them as partitions")
     args = ap.parse_args(argv)
-    print(dagster_home(Warehouse(path=args.warehouse).root, args.dagster_home))
+    warehouse = Warehouse(path=args.warehouse)
+    if args.plan:
+        from pipelines.orchestration.partitions import plan_and_apply
+        from pipelines.warehouse import InputFolder
+
+        if InputFolder().resolved_path().exists():
+            with warehouse.holding_run_lock(), open_instance(warehouse.root, args.dagster_home) as instance:
+                done = plan_and_apply(warehouse, InputFolder(), instance)
+            print(f"ingest batches: {done.plan.summary()} ({len(done.plan.live)} live)", file=sys.stderr)
+    print(dagster_home(warehouse.root, args.dagster_home))
     return 0
 
 

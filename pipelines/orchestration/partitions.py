@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from dagster import DynamicPartitionsDefinition
 
 from pipelines.core.cache import batch_version
-from pipelines.core.ingest.batches import BatchPlan, list_inputs, plan_batches, reset
+from pipelines.core.ingest.batches import BatchPlan, content_hasher, list_inputs, plan_batches, reset
 from pipelines.warehouse import InputFolder, Warehouse
 
 ingest_batch = DynamicPartitionsDefinition(name="ingest_batch")
@@ -47,8 +47,10 @@ def plan(warehouse: Warehouse, input_folder: InputFolder, *, now: datetime | Non
         registry = reset(registry, lost)
     limits = (("max_files", input_folder.batch_max_files), ("max_bytes", input_folder.batch_max_bytes))
     kw = {k: v for k, v in limits if v}
-    return plan_batches(list_inputs(input_folder.resolved_path()), registry, code_version=version or batch_version(),
-                        now=now or datetime.now(timezone.utc).replace(tzinfo=None), **kw)
+    root = input_folder.resolved_path()
+    return plan_batches(list_inputs(root), registry, code_version=version or batch_version(),
+                        now=now or datetime.now(timezone.utc).replace(tzinfo=None),
+                        content_hash=content_hasher(root), **kw)
 
 
 def apply(warehouse: Warehouse, batch_plan: BatchPlan) -> int:

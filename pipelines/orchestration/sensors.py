@@ -63,8 +63,8 @@ def build_new_files_sensor(batch_job, downstream_job, warehouse_path: str | None
     def new_input_files(context: SensorEvaluationContext, input_folder: InputFolder):
         warehouse = Warehouse(path=warehouse_path)
         root = input_folder.resolved_path()
-        if not root.is_dir():
-            return SkipReason(f"input folder {root} does not exist")
+        if not root.exists():
+            return SkipReason(f"input {root} does not exist")
         try:
             with warehouse.holding_run_lock(timeout=0, quiet=True):
                 p = plan(warehouse, input_folder)

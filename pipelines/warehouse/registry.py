@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.core.atomic import atomic_write_parquet
-from pipelines.core.ingest.batches import REGISTRY_SCHEMA, empty_registry, live_batches, mark_done
+from pipelines.core.ingest.batches import empty_registry, live_batches, mark_done, normalize_registry
 from pipelines.warehouse.layout import PARTITIONED_STAGES, QUARANTINE_BATCH_SEP
 
 # quarantine stages written before ingest/clean were partitioned (removed once, by drop_unpartitioned_leftovers)
@@ -32,7 +32,7 @@ class BatchRegistry:
         p = self.registry_path
         if not p.exists():
             return empty_registry()
-        return pl.read_parquet(p).select([pl.col(c).cast(t) for c, t in REGISTRY_SCHEMA.items()])
+        return normalize_registry(pl.read_parquet(p))
 
     def write_registry(self, registry: pl.DataFrame) -> None:
         atomic_write_parquet(registry, self.registry_path)

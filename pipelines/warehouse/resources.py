@@ -21,9 +21,11 @@ from pipelines.warehouse.stage import StageIO
 
 
 class InputFolder(ConfigurableResource):
-    """The folder documents are read from (recursively). Unset: $NEWSEVENTS_INPUT, else the project's seeds/."""
+    """The folder documents are read from (recursively), or one input file. Unset: $NEWSEVENTS_INPUT, else the
+    project's seeds/."""
 
-    path: str | None = Field(default=None, description="Input folder; default $NEWSEVENTS_INPUT or <project>/seeds.")
+    path: str | None = Field(default=None,
+                             description="Input folder or file; default $NEWSEVENTS_INPUT or <project>/seeds.")
     max_bytes: int | None = Field(
         default=None, description="Files larger than this are quarantined (default: rules/ingest.yaml).")
     batch_max_files: int | None = Field(

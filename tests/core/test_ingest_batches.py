@@ -10,7 +10,8 @@ import pytest
 
 from pipelines.core.ingest import Document, Rejected, scan_folder
 from pipelines.core.ingest.batches import (
-    PENDING, InputFile, batch_fingerprint, list_inputs, mark_done, plan_batches, read_batch, reset,
+    NO_HASH, PENDING, InputFile, batch_fingerprint, content_hasher, file_sha256, list_inputs, mark_done,
+    normalize_registry, plan_batches, read_batch, reset,
 )
 
 T1, T2 = datetime(2026, 1, 2, 3, 4, 5), datetime(2026, 1, 2, 3, 4, 6)
@@ -35,7 +36,8 @@ def test_new_files_are_chunked_in_path_order_with_deterministic_keys():
     assert plan.dirty == plan.retired == plan.unchanged == []
     assert set(plan.registry["code_version"]) == {PENDING}
     # the same inputs and time give the same plan
-    assert plan_batches(list(reversed(listing)), None, code_version="v1", now=T1, max_files=2).registry.equals(plan.registry)
+    again = plan_batches(list(reversed(listing)), None, code_version="v1", now=T1, max_files=2)
+    assert again.registry.equals(plan.registry)
 
 
 def test_byte_limit_and_oversized_file_alone():
@@ -113,3 +115,76 @@ def test_listing_and_batch_reading_account_for_every_input(tmp_path):
     assert {i.source_uri.split("#")[0] for i in one} == set(plan.members(plan.new[0]))
     kinds = {k for _, k, _ in whole}
     assert kinds == {Document.__name__, Rejected.__name__} and ("caf\\xe9.txt", "Document", None) in whole
+
+
+def _copy_tree(src, dst):
+    """A copy as `cp -r` makes it: same bytes, new mtimes."""
+    dst.mkdir()
+    for p in sorted(src.rglob("*")):
+        q = dst / p.relative_to(src)
+        if p.is_dir():
+            q.mkdir()
+        else:
+            q.write_bytes(p.read_bytes())
+            os.utime(q, ns=(p.stat().st_mtime_ns + 10**9, p.stat().st_mtime_ns + 10**9))
+
+
+def _plan(root, registry, now=T2):
+    return plan_batches(list_inputs(root), registry, code_version="v1", now=now, max_files=2,
+                        content_hash=content_hasher(root))
+
+
+def test_a_copied_or_moved_folder_plans_nothing_and_content_decides_changes(tmp_path):
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    for name, text in (("a.txt", "Alpha story."), ("b.txt", "Beta story."), ("sub/c.txt", "Gamma story.")):
+        (src / name).write_text(text)
+    first = _plan(src, None, now=T1)
+    reg = done(first)
+    assert set(reg["sha256"]) == {file_sha256(src / p) for p in ("a.txt", "b.txt", "sub/c.txt")}
+    copy = tmp_path / "copy"
+    _copy_tree(src, copy)
+    again = _plan(copy, reg)
+    assert again.to_run == [] and again.retired == [] and again.unchanged == first.new and again.restamped == 3
+    assert again.registry["mtime_ns"].to_list() != reg["mtime_ns"].to_list()  # the new stamps are recorded
+    assert batch_fingerprint(again.registry, first.new[0]) == batch_fingerprint(reg, first.new[0])
+    # same size, other bytes -> changed (a size/mtime check alone would miss a same-second, same-size edit)
+    (copy / "a.txt").write_text("Alpha storx.")
+    edited = _plan(copy, again.registry)
+    assert edited.dirty == [first.new[0]] and "1 file(s) changed" in edited.reasons[first.new[0]]
+    # a renamed file keeps its batch and is recorded under its new path; a second copy at a new path is new
+    moved = tmp_path / "moved"
+    _copy_tree(src, moved)
+    (moved / "sub" / "c.txt").rename(moved / "c-renamed.txt")
+    (moved / "b-copy.txt").write_text("Beta story.")
+    p = _plan(moved, reg)
+    assert p.moved == {"sub/c.txt": "c-renamed.txt"} and p.dirty == [] and p.retired == []
+    assert [p.members(b) for b in p.new] == [["b-copy.txt"]]
+    assert p.members(first.new[1]) == ["c-renamed.txt"] and "1 moved" in p.summary()
+
+
+def test_a_registry_without_hashes_is_hashed_once_and_kept(tmp_path):
+    (tmp_path / "a.txt").write_text("Alpha story.")
+    old = done(plan_batches(list_inputs(tmp_path), None, code_version="v1", now=T1)).drop("sha256")
+    p = _plan(tmp_path, normalize_registry(old))
+    assert p.to_run == [] and p.registry["sha256"].to_list() == [file_sha256(tmp_path / "a.txt")]
+
+
+def test_a_single_file_is_an_input(tmp_path):
+    f = tmp_path / "one.jsonl"
+    f.write_text('{"maintext": "Troops were put on alert."}\n{"maintext": "Talks resumed."}\n')
+    listing = list_inputs(f)
+    assert [i.path for i in listing] == ["one.jsonl"]
+    plan = _plan(f, None, now=T1)
+    docs = list(read_batch(f, plan.members(plan.new[0])))
+    assert [d.source_uri for d in docs] == ["one.jsonl#1", "one.jsonl#2"] and all(isinstance(d, Document) for d in docs)
+    assert docs == [d for d in scan_folder(tmp_path) if d.source_uri.startswith("one.jsonl")]
+    assert _plan(f, done(plan)).to_run == []
+
+
+def test_special_files_and_symlinks_are_not_read_to_hash_them(tmp_path):
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "real.txt").write_text("x")
+    os.symlink(tmp_path / "real.txt", tmp_path / "link.txt")
+    assert file_sha256(tmp_path / "pipe.txt") == file_sha256(tmp_path / "link.txt") == NO_HASH
+    assert file_sha256(tmp_path / "real.txt") != NO_HASH and file_sha256(tmp_path / "gone.txt") == NO_HASH

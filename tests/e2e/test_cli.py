@@ -86,6 +86,22 @@ def test_missing_input_folder_exits_nonzero_with_a_clear_message(tmp_path):
     assert "does not exist" in proc.stderr and "nope" in proc.stderr
 
 
+def test_a_single_file_as_input(tmp_path):
+    """`--input FILE`: that one file is the input, recorded under its name; re-running it changes nothing."""
+    seed = sorted((REPO / "seeds").glob("*.txt"))[0]
+    wh = tmp_path / "wh"
+    proc = run_cli("--input", str(seed), "--warehouse", str(wh))
+    assert "documents=1" in proc.stdout and "1 new batch(es)" in proc.stderr, proc.stderr[-2000:]
+    con = duckdb.connect(str(wh / "newsevents.duckdb"), read_only=True)
+    try:
+        assert con.execute("SELECT source_uri FROM documents").fetchall() == [(seed.name,)]
+        assert con.execute("SELECT count(*) FROM stories").fetchone()[0] >= 1
+    finally:
+        con.close()
+    again = run_cli("--input", str(seed), "--warehouse", str(wh))
+    assert "0 new batch(es), 0 to re-run" in again.stderr and "▶ documents" not in again.stderr
+
+
 def test_empty_folder_then_an_all_quarantined_batch_then_retired(tmp_path):
     """No live batch -> empty tables with their schema; a batch whose only file is quarantined; the batch retired."""
     inp, wh = tmp_path / "in", tmp_path / "wh"

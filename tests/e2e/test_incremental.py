@@ -118,3 +118,39 @@ def test_only_affected_batches_run(tmp_path, monkeypatch, capsys):
     uris = sorted(r for (r,) in __import__("duckdb").connect(str(wh / "newsevents.duckdb"), read_only=True)
                   .execute("select source_uri from documents").fetchall())
     assert uris == sorted(p.name for p in inp.iterdir())
+
+
+def test_copied_or_moved_input_folder_is_not_ingested_again(tmp_path, capsys):
+    """Content hashes, not paths or mtimes, decide what is new: the same folder copied elsewhere (new mtimes) or
+    moved, given as --input to the same warehouse, runs no batch and publishes the same tables; paths stay recorded."""
+    from pipelines.orchestration.cli import run as run_in_process
+    inp, wh, ref = tmp_path / "in", tmp_path / "wh", tmp_path / "ref"
+    inp.mkdir()
+    small = sorted(SEEDS, key=lambda p: p.stat().st_size)[:3]
+    for p in small:
+        shutil.copy(p, inp / p.name)
+    assert run_in_process(str(inp), str(wh), batch_files=2) == 0
+    first, _ = _ran(capsys)
+    assert len(first) == 2
+    shutil.copy(SEEDS[0], tmp_path / "unused")  # a later mtime for every copy below
+    copy = tmp_path / "elsewhere" / "copy"
+    shutil.copytree(inp, copy, copy_function=shutil.copy)  # new mtimes, same bytes
+    stamps = [[p.stat().st_mtime_ns for p in sorted(d.iterdir())] for d in (copy, inp)]
+    assert stamps[0] != stamps[1]
+    assert run_in_process(str(copy), str(wh), batch_files=2) == 0
+    ran, err = _ran(capsys)
+    assert ran == [] and "3 re-stamped" in err and "▶ documents" not in err
+    moved = tmp_path / "moved"
+    copy.rename(moved)
+    (moved / small[0].name).rename(moved / f"renamed-{small[0].name}")
+    assert run_in_process(str(moved), str(wh), batch_files=2) == 0
+    ran, err = _ran(capsys)
+    assert ran == [] and "1 moved" in err
+    registry = pl.read_parquet(wh / "_batches" / "registry.parquet")
+    assert sorted(registry["path"]) == sorted(p.name for p in moved.iterdir())
+    assert sorted(registry["batch_key"].unique()) == sorted(first)
+    assert run_in_process(str(inp), str(ref), batch_files=2) == 0
+    capsys.readouterr()
+    # nothing was re-ingested: every table equals a warehouse built once from the original folder
+    diff = compare_warehouses(ref, wh)
+    assert diff and all(d["equal"] for d in diff.values()), {t: d for t, d in diff.items() if not d["equal"]}
