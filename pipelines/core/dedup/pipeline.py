@@ -6,11 +6,10 @@ one chunk at a time to compute signatures, which are written chunk by chunk (to 
 given); LSH reads the MinHash column a few bands at a time; verification reads the shingle sets of candidate rows
 only, a bounded batch of candidate pairs at a time (the candidates are held as one int64 key per pair; only the
 verified edges are kept). The updated index is returned as a LazyFrame, to be streamed to disk by the caller.
+Table access and the index columns are in tables.py, the run's rows and pair measures in universe.py.
 """
 from __future__ import annotations
 
-import contextlib
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,89 +22,24 @@ from .bucket import band_groups, band_keys, bucket_pair_keys, sorted_unique, spl
 from .cluster import UnionFind, choose_canonical
 from .config import DedupConfig, load_config
 from .signature import compute_signatures, empty_signatures, scheme_id
-from .verify import VERSION, ShingleStore, classify, intersections, measures, rule_name
+from .tables import (  # noqa: F401 - re-exported: the package and tests import them from here
+    CLUSTER_SCHEMA,
+    DUPLICATE_COLUMNS,
+    INDEX_SCHEMA,
+    META,
+    NEW_SIGNATURES_FILE,
+    SIG_SCHEMA,
+    IndexSchemeError,
+    _check_index,
+    _lazy,
+    _SignatureSink,
+    _Table,
+    empty_index,
+)
+from .universe import VERIFY_BATCH, _Universe
+from .verify import VERSION, classify, measures, rule_name
 
 CHAINED_RULE = "version:chained-through-verified-pairs"
-
-CLUSTER_SCHEMA = {
-    "cluster_id": pl.String, "is_canonical": pl.Boolean, "duplicate_of": pl.String, "relation": pl.String,
-    "similarity": pl.Float64, "jaccard": pl.Float64, "containment": pl.Float64, "rule": pl.String,
-}
-SIG_SCHEMA = dict(empty_signatures().schema)
-INDEX_SCHEMA = {**SIG_SCHEMA, "scheme": pl.String, **CLUSTER_SCHEMA}
-META = ["story_id", "published_date", "norm_hash", "n_words", "n_shingles", "furniture", "doc_furniture"]  # small, held for all
-DUPLICATE_COLUMNS = ["story_id", "duplicate_of", "relation", "similarity", "jaccard", "containment", "rule"]
-NEW_SIGNATURES_FILE = "new_signatures.parquet"
-# candidate pairs verified at once (dedup_stories(verify_batch=...)): the Python lists of classify() cost ~200 bytes
-# per pair, so a batch costs ~40 MB however many candidates the corpus has (50x BBC: 6.4 million)
-VERIFY_BATCH = 200_000
-
-
-class IndexSchemeError(ValueError):
-    """The persisted signature index was built with other shingling/MinHash settings: rebuild it (full run)."""
-
-
-def _lazy(x: pl.DataFrame | pl.LazyFrame | None) -> pl.LazyFrame | None:
-    return x.lazy() if isinstance(x, pl.DataFrame) else x
-
-
-def _height(lf: pl.LazyFrame) -> int:
-    return int(lf.select(pl.len()).collect().item())
-
-
-class _Table:
-    """A table read by row position, one slice at a time (a Parquet scan reads only the slice's row groups)."""
-
-    def __init__(self, lf: pl.LazyFrame, n: int | None = None) -> None:
-        self.lf = lf
-        self.n = _height(lf) if n is None else n
-
-    def slices(self, columns: list[str], size: int, positions: np.ndarray | None = None
-               ) -> Iterator[tuple[int, pl.DataFrame]]:
-        """(offset, frame) per slice of `size` rows; with `positions` (sorted), only slices holding one of them."""
-        for off in range(0, self.n, size):
-            if positions is not None:
-                lo, hi = np.searchsorted(positions, [off, off + size])
-                if lo == hi:
-                    continue
-            yield off, self.lf.select(columns).slice(off, size).collect()
-
-
-class _SignatureSink:
-    """Signature chunks of the new stories: a Parquet file written row group by row group (temp file + atomic
-    rename) when a workdir is given, else kept in memory (tests, small batches)."""
-
-    def __init__(self, workdir: Path | None) -> None:
-        self.frames: list[pl.DataFrame] = []
-        self.writer = None
-        self.n = 0
-        self.path = Path(workdir) / NEW_SIGNATURES_FILE if workdir is not None else None
-        self.tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}") if self.path is not None else None
-
-    def add(self, sig: pl.DataFrame) -> None:
-        sig = sig.select(list(SIG_SCHEMA)).cast(SIG_SCHEMA)
-        self.n += sig.height
-        if self.path is None:
-            self.frames.append(sig)
-            return
-        import pyarrow.parquet as pq
-
-        table = sig.to_arrow()
-        if self.writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.writer = pq.ParquetWriter(self.tmp, table.schema, compression="zstd")
-        self.writer.write_table(table, row_group_size=max(1, sig.height))
-
-    def finish(self) -> _Table:
-        if self.path is None or self.writer is None:
-            if self.path is not None:  # nothing new: no file (a stale one from an earlier run is not read)
-                with contextlib.suppress(FileNotFoundError):
-                    self.path.unlink()
-            frame = pl.concat(self.frames, how="vertical", rechunk=False) if self.frames else empty_signatures()
-            return _Table(frame.lazy(), frame.height)
-        self.writer.close()
-        os.replace(self.tmp, self.path)
-        return _Table(pl.scan_parquet(self.path), self.n)
 
 
 @dataclass
@@ -150,107 +84,6 @@ class DedupResult:
                 .join(self.clusters, on="story_id", how="left", maintain_order="left")
                 .select(list(INDEX_SCHEMA)).cast(INDEX_SCHEMA))
 
-
-def empty_index() -> pl.DataFrame:
-    return pl.DataFrame(schema=INDEX_SCHEMA)
-
-
-def _check_index(index: pl.DataFrame | pl.LazyFrame | None, scheme: str) -> _Table | None:
-    lf = _lazy(index)
-    if lf is None:
-        return None
-    names = lf.collect_schema().names()
-    missing = [c for c in INDEX_SCHEMA if c not in names]
-    if missing:
-        raise IndexSchemeError(f"signature index lacks columns {missing}")
-    table = _Table(lf.select(list(INDEX_SCHEMA)).cast(INDEX_SCHEMA))
-    if table.n == 0:
-        return None
-    schemes = lf.select(pl.col("scheme").unique()).collect()["scheme"].to_list()
-    if schemes != [scheme]:
-        raise IndexSchemeError(f"signature index scheme {schemes} != current {scheme!r}; rebuild with a full run")
-    return table
-
-
-class _Universe:
-    """Row numbers 0..n-1 over the stories taking part in this run: the kept rows of the old index (old_pos: their
-    positions in it, ascending), then the new signatures. Reads a column for chosen rows slice by slice."""
-
-    def __init__(self, old: _Table | None, old_pos: np.ndarray, new: _Table, size: int) -> None:
-        self.old, self.old_pos, self.new, self.size = old, old_pos, new, size
-        self.n_old = len(old_pos)
-
-    def iter_rows(self, rows: np.ndarray, column: str) -> Iterator[tuple[np.ndarray, pl.Series]]:
-        """(universe rows, values) for the sorted universe `rows`, one source slice at a time, ascending."""
-        rows = np.asarray(rows, dtype=np.int64)
-        old_rows = rows[rows < self.n_old]
-        new_rows = rows[rows >= self.n_old]
-        for table, pos, urows in ((self.old, self.old_pos[old_rows], old_rows),
-                                  (self.new, new_rows - self.n_old, new_rows)):
-            if table is None or len(pos) == 0:
-                continue
-            for off, chunk in table.slices([column], self.size, pos):
-                lo, hi = np.searchsorted(pos, [off, off + self.size])
-                yield urows[lo:hi], chunk[column].gather(pos[lo:hi] - off)
-
-    def store(self, rows: np.ndarray) -> ShingleStore:
-        rows = np.unique(rows)
-        parts = [s for _, s in self.iter_rows(rows, "shingles")]
-        sub = pl.concat(parts) if parts else pl.Series("shingles", [], pl.List(pl.UInt64))
-        lens = sub.list.len().to_numpy().astype(np.int64)
-        flat = sub.explode().drop_nulls().to_numpy().astype(np.uint64)
-        offsets = np.concatenate(([0], np.cumsum(lens)))
-        return ShingleStore(flat, offsets, {int(r): i for i, r in enumerate(rows.tolist())})
-
-    # slices held at once per side while verifying: TILE_SLICES * size rows of shingle sets (~15 MB at 4 x 1024)
-    TILE_SLICES = 4
-
-    def block_of(self, rows: np.ndarray) -> np.ndarray:
-        """The source slice of each universe row (old-index slices first, then new-signature slices)."""
-        rows = np.asarray(rows, dtype=np.int64)
-        n_old_slices = -(-self.old.n // self.size) if self.old is not None else 0
-        out = np.empty(len(rows), np.int64)
-        is_old = rows < self.n_old
-        out[is_old] = self.old_pos[rows[is_old]] // self.size
-        out[~is_old] = n_old_slices + (rows[~is_old] - self.n_old) // self.size
-        return out
-
-    def measure_batches(self, a: np.ndarray, b: np.ndarray, batch: int = VERIFY_BATCH
-                        ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-        """(positions i, |A & B|, |A|, |B|) for the row pairs (a[i], b[i]), at most `batch` pairs at a time: a block
-        nested loop over tiles of TILE_SLICES source slices, so at most two tiles of shingle sets are in memory and
-        each (tile, tile) group is read once, however the pairs are spread over the corpus. Within a group the
-        pairs keep their given order."""
-        a = np.asarray(a)
-        b = np.asarray(b)
-        if not len(a):
-            return
-        step = max(1, int(batch))
-        # (low tile, high tile) group of every pair, computed a batch at a time (few temporaries of len(a))
-        group = np.empty(len(a), np.int64)
-        for lo in range(0, len(a), 1 << 20):
-            ta = self.block_of(a[lo:lo + (1 << 20)]) // self.TILE_SLICES
-            tb = self.block_of(b[lo:lo + (1 << 20)]) // self.TILE_SLICES
-            group[lo:lo + len(ta)] = np.minimum(ta, tb) << 32 | np.maximum(ta, tb)
-        order = np.argsort(group, kind="stable")
-        group = group[order]
-        cuts = np.flatnonzero(group[1:] != group[:-1]) + 1
-        del group
-        for idx in np.split(order, cuts):
-            sa, sb = a[idx], b[idx]
-            st = self.store(np.concatenate([sa, sb]))
-            for lo in range(0, len(idx), step):
-                yield (idx[lo:lo + step],) + intersections(st, sa[lo:lo + step], sb[lo:lo + step])
-            del st
-
-    def measure(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """|A & B|, |A|, |B| for row pairs (all at once; see measure_batches)."""
-        inter = np.zeros(len(a), np.int64)
-        na = np.zeros(len(a), np.int64)
-        nb = np.zeros(len(a), np.int64)
-        for idx, i, x, y in self.measure_batches(a, b, max(1, len(a))):
-            inter[idx], na[idx], nb[idx] = i, x, y
-        return inter, na, nb
 
 
 def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl.LazyFrame | None = None,
@@ -445,7 +278,8 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
     canon_of: dict[int, str] = {}
     for comp, g in multi.group_by("comp", maintain_order=True):
         canon_of[comp[0]] = choose_canonical(
-            g.select("story_id", "n_words", "published_date", "furniture", "doc_furniture").to_dicts(), cfg.canonical_min_gain)
+            g.select("story_id", "n_words", "published_date", "furniture", "doc_furniture").to_dicts(),
+            cfg.canonical_min_gain)
     canon = pl.DataFrame({"comp": list(canon_of), "cluster_id": list(canon_of.values())},
                          schema={"comp": pl.Int64, "cluster_id": pl.String})
     multi = multi.join(canon, on="comp", how="left")
