@@ -35,6 +35,8 @@ from .tables import (  # noqa: F401 - re-exported: the package and tests import 
     _SignatureSink,
     _Table,
     empty_index,
+    signature_bytes,
+    slice_rows,
 )
 from .universe import VERIFY_BATCH, _Universe
 from .verify import VERSION, classify, measures, rule_name
@@ -56,14 +58,20 @@ class DedupResult:
     scheme: str = ""
 
     def iter_index(self, size: int) -> Iterator[pl.DataFrame]:
-        """The new index in eager chunks of at most `size` rows (same rows, same order as `index`), each read from
-        one slice of its source and joined with the (small) cluster columns in memory."""
-        for table, keep in self._parts:
-            for _, chunk in table.slices(list(SIG_SCHEMA), size):
+        """The new index in eager chunks of at most `size` rows (same rows, same order as `index`). Each source is
+        read in slices of at least its own slice size (each row read once), and each chunk is joined with the rows
+        of the cluster columns at the same positions (clusters is in index order), not with the whole frame: the
+        cost is linear in the stories, however small the chunks."""
+        size = max(1, int(size))
+        pos = 0
+        for table, keep, read_size in self._parts:
+            for _, chunk in table.slices(list(SIG_SCHEMA), max(size, read_size)):
                 if keep is not None:
                     chunk = chunk.filter(pl.col("story_id").is_in(keep.implode()))
-                if chunk.height:
-                    yield self._finish(chunk)
+                for lo in range(0, chunk.height, size):
+                    part = chunk.slice(lo, size)
+                    yield self._finish(part, pos)
+                    pos += part.height
 
     def write_index(self, path: str | Path, size: int) -> Path:
         """Write the new index to `path` chunk by chunk (row groups of `size` rows; temp file + atomic rename), so
@@ -79,9 +87,14 @@ class DedupResult:
 
         return write_chunks(self.iter_index(size), Path(path), empty_index())
 
-    def _finish(self, sig: pl.DataFrame) -> pl.DataFrame:
+    def _finish(self, sig: pl.DataFrame, pos: int | None = None) -> pl.DataFrame:
+        clusters = self.clusters
+        if pos is not None:
+            near = clusters.slice(pos, sig.height)
+            if near["story_id"].equals(sig["story_id"]):
+                clusters = near  # the usual case; otherwise the whole frame (same result, slower)
         return (sig.with_columns(pl.lit(self.scheme, pl.String).alias("scheme"))
-                .join(self.clusters, on="story_id", how="left", maintain_order="left")
+                .join(clusters, on="story_id", how="left", maintain_order="left")
                 .select(list(INDEX_SCHEMA)).cast(INDEX_SCHEMA))
 
 
@@ -119,6 +132,9 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
     in_cols = [c for c in ("story_id", "text", "published_date", "raw_start", "raw_end", "doc_id") if c in names]
     inp = _Table(src.select(in_cols))
     input_ids = inp.lf.select("story_id").collect()["story_id"].unique(maintain_order=True)
+    # many tiny stories: slices of up to cfg.slice_bytes of text (at least chunk_size stories), see dedup.yaml
+    in_size = slice_rows(inp.lf.slice(0, size).select(pl.col("text").str.len_bytes().mean()).collect().item(), cfg)
+    sig_cfg = cfg.with_(chunk_size=in_size)
     cluster_cols = list(CLUSTER_SCHEMA)
     if old is not None:
         old_meta = old.lf.select(META + cluster_cols).collect()
@@ -138,7 +154,7 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
     seen = set(old_meta["story_id"].to_list())
     sink = _SignatureSink(Path(workdir) if workdir is not None else None)
     new_meta = [empty_signatures().select(META)]
-    for _, chunk in inp.slices(in_cols, size):
+    for _, chunk in inp.slices(in_cols, in_size):
         ids = chunk["story_id"].to_list()
         keep = []
         for sid in ids:
@@ -149,7 +165,7 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
             if doc_furniture is not None and "doc_id" in chunk.columns:
                 chunk = chunk.join(doc_furniture.select("doc_id", "doc_furniture"), on="doc_id", how="left",
                                    maintain_order="left").with_columns(pl.col("doc_furniture").fill_null(0))
-            sig = compute_signatures(chunk, cfg)
+            sig = compute_signatures(chunk, sig_cfg)
             new_meta.append(sig.select(META))
             sink.add(sig)
             del sig
@@ -158,7 +174,9 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
     n_reused = int(reuse.sum())
     t["signature"] = time.perf_counter()
 
-    uni = _Universe(old, old_pos, new, size)
+    new_size = slice_rows(signature_bytes(new_meta, cfg), cfg)
+    old_size = slice_rows(signature_bytes(old_meta, cfg), cfg)
+    uni = _Universe(old, old_pos, new, new_size, old_size)
     n_old, n_new = len(old_pos), new.n
     U = pl.concat([old_meta.select(META)[old_pos], new_meta]).with_row_index("row").with_columns(
         pl.col("row").cast(pl.Int64))
@@ -168,15 +186,19 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
     norm_hash = U["norm_hash"].to_numpy()
     sid_all = U["story_id"].to_numpy()
 
-    # ---- exact groups: identical normalised text; only one member per group enters LSH
+    # ---- exact groups: identical normalised text; only one member per group enters LSH, and only when it has
+    # cfg.lsh_min_shingles shingles (shorter texts can only near-match an identical shingle set: dedup.yaml)
     content = U.filter(pl.col("n_shingles") > 0)
     grp = content.sort("story_id").group_by("norm_hash").agg(
         pl.col("row").first().alias("rep"),
         pl.col("row").filter(~pl.col("new")).first().alias("old_rep"),
         pl.col("row").filter(pl.col("new")).first().alias("new_rep"),
-        pl.col("new").any().alias("any_new"), pl.len().alias("size"))
-    parts = set(grp["old_rep"].drop_nulls().to_list()) | set(
-        grp.filter(pl.col("old_rep").is_null())["new_rep"].drop_nulls().to_list())
+        pl.col("new").any().alias("any_new"), pl.len().alias("size"), pl.col("n_shingles").max().alias("n_sh"))
+    lsh_grp = grp.filter(pl.col("n_sh") >= max(1, cfg.lsh_min_shingles))
+    part_rows = np.sort(pl.concat([lsh_grp["old_rep"].drop_nulls(),
+                                   lsh_grp.filter(pl.col("old_rep").is_null())["new_rep"].drop_nulls()])
+                        .to_numpy().astype(np.int64))
+    n_short = int(content.height - content.filter(pl.col("n_shingles") >= max(1, cfg.lsh_min_shingles)).height)
     ex = content.join(grp.filter(pl.col("any_new") & (pl.col("size") > 1)).select("norm_hash", "rep"),
                       on="norm_hash").filter(pl.col("row") != pl.col("rep"))
     exact_edges = np.stack([ex["row"].to_numpy(), ex["rep"].to_numpy()], axis=1).astype(np.int64) \
@@ -184,7 +206,6 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
 
     # ---- 2. bucket (LSH) over the participants, a group of bands at a time. Candidate pairs are kept as sorted
     # unique int64 keys (bucket.pair_key: 8 bytes per pair), merged group by group
-    part_rows = np.array(sorted(parts), dtype=np.int64)
     cand = np.zeros(0, np.int64)
     if len(part_rows) and is_new[part_rows].any():
         for bands in band_groups(cfg):
@@ -254,20 +275,28 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
     t["verify"] = time.perf_counter()
 
     # ---- 4. cluster: union-find over tokens (a kept old cluster is one token: its canonical's row)
+    # Vectorised: only the tokens of edges go through the (Python) union-find; every other token of a new row is
+    # a component of its own, labelled by itself (a union-find root is its group's smallest token, so the labels
+    # cannot collide)
     token = np.arange(U.height, dtype=np.int64)
     if n_old:
-        row_of = dict(zip(U["story_id"].to_list()[:n_old], range(n_old)))
-        cl = old_meta["cluster_id"].to_numpy()[old_pos].tolist()
-        token[:n_old] = np.array([i if is_new[i] else row_of.get(c, i) for i, c in enumerate(cl)], dtype=np.int64)
+        own = np.arange(n_old, dtype=np.int64)
+        canon_row = (pl.DataFrame({"cluster_id": old_meta["cluster_id"][old_pos]})
+                     .join(pl.DataFrame({"cluster_id": U["story_id"][:n_old], "r": own}), on="cluster_id",
+                           how="left", maintain_order="left")["r"].fill_null(-1).to_numpy())
+        canon_row = np.where(canon_row < 0, own, canon_row)
+        token[:n_old] = np.where(is_new[:n_old], own, canon_row)
+    edges = np.concatenate([exact_edges, lsh_edges])
     uf = UnionFind()
-    for r in np.flatnonzero(is_new).tolist():
-        uf.find(int(token[r]))
-    for a, b in np.concatenate([exact_edges, lsh_edges]).tolist():
-        uf.union(int(token[a]), int(token[b]))
-    comp_of_token = {tok: root for root, toks in uf.groups().items() for tok in toks}
-    affected = U.with_columns(pl.Series("token", token)).filter(pl.col("token").is_in(list(comp_of_token)))
-    affected = affected.with_columns(
-        pl.col("token").replace_strict(comp_of_token, return_dtype=pl.Int64).alias("comp"))
+    for a, b in token[edges].reshape(-1, 2).tolist():
+        uf.union(int(a), int(b))
+    edge_tokens = np.fromiter(uf.parent, np.int64, len(uf.parent))
+    edge_roots = np.fromiter((uf.find(int(x)) for x in edge_tokens.tolist()), np.int64, len(edge_tokens))
+    comp_map = pl.DataFrame({"token": np.unique(np.concatenate([token[is_new], edge_tokens]))})
+    comp_map = comp_map.join(pl.DataFrame({"token": edge_tokens, "root": edge_roots}), on="token", how="left")
+    comp_map = comp_map.select("token", pl.coalesce("root", "token").alias("comp"))
+    affected = U.with_columns(pl.Series("token", token)).join(comp_map, on="token", how="inner",
+                                                              maintain_order="left")
     sizes = affected.group_by("comp").agg(pl.len().alias("size"))
     affected = affected.join(sizes, on="comp")
     single = affected.filter(pl.col("size") == 1)
@@ -319,11 +348,11 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
     lazy_parts = []
     if old is not None and n_old:
         keep_ids = None if n_old == old.n else old_meta["story_id"][old_pos]
-        idx_parts.append((old, keep_ids))
+        idx_parts.append((old, keep_ids, old_size))
         o = old.lf.select(list(SIG_SCHEMA))
         lazy_parts.append(o if keep_ids is None else o.filter(pl.col("story_id").is_in(keep_ids.implode())))
     if new.n:
-        idx_parts.append((new, None))
+        idx_parts.append((new, None, new_size))
         lazy_parts.append(new.lf.select(list(SIG_SCHEMA)))
     sig_lf = pl.concat(lazy_parts, how="vertical") if lazy_parts else empty_signatures().lazy()
     new_index = (sig_lf.with_columns(pl.lit(scheme, pl.String).alias("scheme"))
@@ -335,7 +364,8 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
     stats = {
         "n_input": int(input_ids.len()), "n_new": n_new, "n_reclustered": n_reused,
         "n_retired": n_retired, "n_index_before": int(old_meta.height), "n_index_after": int(clusters.height),
-        "n_lsh_participants": int(len(part_rows)), "n_candidates": int(n_candidates),
+        "n_lsh_participants": int(len(part_rows)), "n_below_lsh_min": n_short, "n_candidates": int(n_candidates),
+        "slice_rows": {"input": in_size, "new": new_size, "old": old_size},
         "n_exact_edges": int(len(exact_edges)), "verified": verified,
         "n_clusters_multi": int(clusters.filter(~pl.col("is_canonical"))["cluster_id"].n_unique()),
         "n_duplicates": duplicates.height,

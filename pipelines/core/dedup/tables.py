@@ -13,7 +13,8 @@ from typing import Iterator
 import numpy as np
 import polars as pl
 
-from .signature import empty_signatures
+from .config import DedupConfig
+from .signature import MAX_CHUNK, empty_signatures
 
 CLUSTER_SCHEMA = {
     "cluster_id": pl.String, "is_canonical": pl.Boolean, "duplicate_of": pl.String, "relation": pl.String,
@@ -113,3 +114,18 @@ def _check_index(index: pl.DataFrame | pl.LazyFrame | None, scheme: str) -> _Tab
     if schemes != [scheme]:
         raise IndexSchemeError(f"signature index scheme {schemes} != current {scheme!r}; rebuild with a full run")
     return table
+
+
+def slice_rows(bytes_per_row: float | None, cfg: DedupConfig) -> int:
+    """Rows per slice for rows of this mean size: at least cfg.chunk_size, as many as fit in cfg.slice_bytes, at
+    most MAX_CHUNK (the 16-bit doc number of the shingle sort key)."""
+    fit = cfg.slice_bytes // max(1.0, float(bytes_per_row or 0.0))
+    return int(max(1, min(MAX_CHUNK, max(cfg.chunk_size, fit))))
+
+
+def signature_bytes(meta: pl.DataFrame, cfg: DedupConfig) -> float:
+    """Mean bytes of a signature row (8 per shingle, 4 per MinHash value), from the small per-story columns."""
+    if not meta.height:
+        return 0.0
+    return float(meta.select((8 * pl.col("n_shingles") + pl.when(pl.col("n_shingles") >= cfg.lsh_min_shingles)
+                              .then(4 * cfg.num_perm).otherwise(0)).mean()).item() or 0.0)

@@ -17,10 +17,13 @@ VERIFY_BATCH = 200_000
 
 class _Universe:
     """Row numbers 0..n-1 over the stories taking part in this run: the kept rows of the old index (old_pos: their
-    positions in it, ascending), then the new signatures. Reads a column for chosen rows slice by slice."""
+    positions in it, ascending), then the new signatures. Reads a column for chosen rows slice by slice: slices
+    of `size` rows of the new signatures and of `old_size` (default: size) rows of the old index."""
 
-    def __init__(self, old: _Table | None, old_pos: np.ndarray, new: _Table, size: int) -> None:
+    def __init__(self, old: _Table | None, old_pos: np.ndarray, new: _Table, size: int,
+                 old_size: int | None = None) -> None:
         self.old, self.old_pos, self.new, self.size = old, old_pos, new, size
+        self.old_size = old_size or size
         self.n_old = len(old_pos)
 
     def iter_rows(self, rows: np.ndarray, column: str) -> Iterator[tuple[np.ndarray, pl.Series]]:
@@ -28,12 +31,12 @@ class _Universe:
         rows = np.asarray(rows, dtype=np.int64)
         old_rows = rows[rows < self.n_old]
         new_rows = rows[rows >= self.n_old]
-        for table, pos, urows in ((self.old, self.old_pos[old_rows], old_rows),
-                                  (self.new, new_rows - self.n_old, new_rows)):
+        for table, pos, urows, size in ((self.old, self.old_pos[old_rows], old_rows, self.old_size),
+                                        (self.new, new_rows - self.n_old, new_rows, self.size)):
             if table is None or len(pos) == 0:
                 continue
-            for off, chunk in table.slices([column], self.size, pos):
-                lo, hi = np.searchsorted(pos, [off, off + self.size])
+            for off, chunk in table.slices([column], size, pos):
+                lo, hi = np.searchsorted(pos, [off, off + size])
                 yield urows[lo:hi], chunk[column].gather(pos[lo:hi] - off)
 
     def store(self, rows: np.ndarray) -> ShingleStore:
@@ -51,10 +54,10 @@ class _Universe:
     def block_of(self, rows: np.ndarray) -> np.ndarray:
         """The source slice of each universe row (old-index slices first, then new-signature slices)."""
         rows = np.asarray(rows, dtype=np.int64)
-        n_old_slices = -(-self.old.n // self.size) if self.old is not None else 0
+        n_old_slices = -(-self.old.n // self.old_size) if self.old is not None else 0
         out = np.empty(len(rows), np.int64)
         is_old = rows < self.n_old
-        out[is_old] = self.old_pos[rows[is_old]] // self.size
+        out[is_old] = self.old_pos[rows[is_old]] // self.old_size
         out[~is_old] = n_old_slices + (rows[~is_old] - self.n_old) // self.size
         return out
 
