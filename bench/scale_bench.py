@@ -4,7 +4,8 @@ Builds its inputs itself under a temp folder (nothing is committed that is data)
 subprocess (a fresh warehouse per case), samples the RSS of the run and its children (psutil, every 0.1 s) and
 parses the CLI's per-stage lines (`  ▶ step` / `  ✓ step` with elapsed seconds) into per-stage wall seconds.
 
-    .venv/bin/python bench/scale_bench.py [--tiny 1250000] [--giant-mb 5] [--cases tiny,giant] [--out bench/results/scale_bench.md]
+    .venv/bin/python bench/scale_bench.py [--tiny 1250000] [--giant-mb 5] [--cases tiny,giant] \
+        [--label WHAT] [--out bench/results/scale_bench.md]
 
 Cases:
 - tiny: `--tiny` JSONL records of 3-6 words each ("Item 123456 noted by Anna."), spread over files of 50,000
@@ -101,7 +102,16 @@ def run_case(input_dir: Path, warehouse: Path) -> dict:
             starts[step] = t
         elif step in starts:
             stages[step] = round(stages.get(step, 0.0) + t - starts.pop(step), 1)
-    return {"rc": rc, "wall_s": round(wall, 1), "peak_rss_mb": round(peak[0] / 2**20),
+    published = {}
+    if rc == 0:
+        import duckdb
+
+        with duckdb.connect(str(warehouse / "newsevents.duckdb"), read_only=True) as con:
+            published = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                         for t in ("documents", "stories", "story_duplicates", "events", "quarantine")}
+            published["quarantine_rules"] = dict(con.execute(
+                "SELECT rule, count(*) FROM quarantine GROUP BY rule ORDER BY 2 DESC").fetchall())
+    return {"rc": rc, "wall_s": round(wall, 1), "published": published, "peak_rss_mb": round(peak[0] / 2**20),
             "cpu_s": round(cpu.children_user + cpu.children_system, 1), "stages_s": stages,
             "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2),
             "tail": out.splitlines()[-12:]}
@@ -146,22 +156,34 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all(r["rc"] == 0 for r in results.values()) else 1
 
 
+HEADER = ("# scale_bench: the cost blow-ups of issue 18\n\n"
+          "`.venv/bin/python bench/scale_bench.py [--cases tiny,giant] [--label WHAT]`: each run appends its rows here"
+          " (and to the .json beside it). 2 cores shared with other sessions: compare CPU seconds when the load"
+          " average (before/after) is above 2. Targets: 1.25 M tiny records <= 180 s, 5 MB repeated sentence"
+          " <= 15 s, both end to end through `newsevents run`.\n\n"
+          "| when | code | case | exit | wall s | CPU s | peak RSS MB | load | slowest stages (s) | published |\n"
+          "|---|---|---|---|---|---|---|---|---|---|\n")
+
+
 def write_report(out: Path, results: dict, args) -> None:
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     rows = []
     for r in results.values():
         stages = ", ".join(f"{k} {v}" for k, v in sorted(r["stages_s"].items(), key=lambda kv: -kv[1])[:6])
-        rows.append(f"| {r['what']} | {r['rc']} | {r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mb']} | "
-                    f"{r['load_before']}/{r['load_after']} | {stages} |")
-    text = (f"# scale_bench ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}{', ' + args.label if args.label else ''})\n\n"
-            f"`.venv/bin/python bench/scale_bench.py --tiny {args.tiny} --giant-mb {args.giant_mb:g} --cases {args.cases}`"
-            f" on {os.cpu_count()} cores (shared; load average before/after shown). Targets (issue 18): 1.25 M tiny"
-            " records <= 180 s, 5 MB repeated sentence <= 15 s, both end to end through `newsevents run`.\n\n"
-            "| case | exit | wall s | CPU s | peak RSS MB | load | slowest stages (s) |\n|---|---|---|---|---|---|---|\n"
-            + "\n".join(rows) + "\n")
+        pub = r.get("published") or {}
+        pub_s = ", ".join(f"{k} {v}" for k, v in pub.items() if k != "quarantine_rules")
+        if pub.get("quarantine_rules"):
+            pub_s += "; quarantine rules " + ", ".join(f"{k} {v}" for k, v in pub["quarantine_rules"].items())
+        rows.append(f"| {when} | {args.label} | {r['what']} | {r['rc']} | {r['wall_s']} | {r['cpu_s']} | "
+                    f"{r['peak_rss_mb']} | {r['load_before']}/{r['load_after']} | {stages} | {pub_s} |")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    out.with_suffix(".json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    print(text)
+    text = out.read_text(encoding="utf-8") if out.exists() else HEADER
+    out.write_text(text + "\n".join(rows) + "\n", encoding="utf-8")
+    js = out.with_suffix(".json")
+    runs = json.loads(js.read_text(encoding="utf-8")) if js.exists() else []
+    runs.append({"when": when, "label": args.label, "results": results})
+    js.write_text(json.dumps(runs, indent=1) + "\n", encoding="utf-8")
+    print("\n".join(rows))
 
 
 if __name__ == "__main__":

@@ -10,12 +10,14 @@ from pipelines.assets._common import schema_check_spec, validated
 from pipelines.core.cache import RowCache, split_keys
 from pipelines.core.extract.batch import (  # noqa: F401  (EVENT_SCHEMA etc. re-exported for callers)
     CHUNK_STORIES, EVENT_SCHEMA, STORY_ACTOR_SCHEMA, events_frame, evidence_violations, extract_in_chunks)
+from pipelines.core.extract.bounds import cap_quarantine_rows
 from pipelines.core.validate import quarantine_frame
 from pipelines.resources import Warehouse
 from schemas.actors import Actors
 from schemas.events import EventMentions
 
 EVIDENCE_QUARANTINE_STAGE = "extract__evidence"
+CAP_QUARANTINE_STAGE = "extract__sentence_cap"
 
 ACTOR_SCHEMA = {"actor_id": pl.String, "name": pl.String, "country": pl.String, "sector": pl.String,
                 "aliases": pl.List(pl.String)}
@@ -104,6 +106,9 @@ def extract(context: AssetExecutionContext, warehouse: Warehouse, stories: pl.La
     # offsets must point at the evidence inside stories.text: violations are quarantined, not published
     bad = evidence_violations(all_events, canonical.select("story_id", "text"))
     warehouse.stage_quarantine(EVIDENCE_QUARANTINE_STAGE, quarantine_frame(bad))
+    # stories longer than rules/extract_bounds.yaml max_sentences: only their first sentences were extracted
+    capped = cap_quarantine_rows(canonical.select("story_id", "text"))
+    warehouse.stage_quarantine(CAP_QUARANTINE_STAGE, quarantine_frame(capped))
     if bad:
         bad_ids = {r["record_key"] for r in bad}
         all_events = all_events.filter(~pl.col("event_id").is_in(list(bad_ids)))
@@ -121,6 +126,7 @@ def extract(context: AssetExecutionContext, warehouse: Warehouse, stories: pl.La
                                    "stories_reused_from_cache": len(keys) - len(todo),
                                    "stories_not_codeable": not_codeable, "by_type": MetadataValue.json(by_type),
                                    "by_factuality": MetadataValue.json(by_fact), "evidence_violations": len(bad),
+                                   "stories_sentence_capped": len(capped),
                                    "stories_per_second": round(len(keys) / max(seconds, 1e-6), 1)})
     ac = validated(ac_df, Actors, "actors", warehouse=warehouse, key_column="actor_id", started=started,
                    output_name="actors")
