@@ -11,6 +11,8 @@ import random
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipelines.core.dedup import compute_signatures, dedup_stories, load_config
 from pipelines.core.dedup.tables import slice_rows
@@ -102,3 +104,19 @@ def test_incremental_runs_with_the_bounds_equal_a_full_run(tmp_path, retire):
     res2 = dedup_stories(rest.lazy(), index, cfg, retire_missing=retire, workdir=tmp_path / "2")
     full = dedup_stories(rest.lazy(), None, cfg, workdir=tmp_path / "3")
     assert _clusters(res2).equals(_clusters(full))
+
+
+_ASCII = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=127), max_size=200)
+_MIXED = st.lists(st.sampled_from(list("ab &;\r\n\t\x1b[0m\x00\x0c.") + ["Ã©", "â€™", "é", "\u2028"]),
+                  max_size=60).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_ASCII, _MIXED))
+def test_ingest_fast_path_equals_ftfy(text):
+    """decode.fix_text skips ftfy only where ftfy (with the ingest config) is the identity."""
+    import ftfy
+
+    from pipelines.core.ingest.decode import FTFY_CONFIG, fix_text
+
+    assert fix_text(text) == ftfy.fix_text(text, config=FTFY_CONFIG)

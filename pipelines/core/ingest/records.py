@@ -10,11 +10,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-import ftfy
-
 from pipelines.core.dates_safe import MAX_YEAR, MIN_YEAR, in_range
 from pipelines.core.ids import sha256_hex, stable_id
-from pipelines.core.ingest.decode import FTFY_CONFIG
+from pipelines.core.ingest.decode import fix_text
 
 # Record fields, in order of preference (news-please uses maintext; many dumps use text/body/content).
 TEXT_FIELDS = ("maintext", "text", "body", "content", "article")
@@ -65,7 +63,7 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 def clean_field(value: str) -> str:
     r"""A metadata string as stored: mojibake repaired (ftfy) and lone surrogates (unencodable, e.g. from a JSON
     escape like \ud800) replaced by U+FFFD, so every stored string is valid UTF-8."""
-    return _LONE_SURROGATE.sub("\ufffd", ftfy.fix_text(value, config=FTFY_CONFIG))
+    return _LONE_SURROGATE.sub("\ufffd", fix_text(value))
 
 
 def _document(uri: str, fmt: str, data: bytes, text: str, encoding: str, *, title=None, url=None, published=None,
