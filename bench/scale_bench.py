@@ -10,6 +10,7 @@ parses the CLI's per-stage lines (`  ▶ step` / `  ✓ step` with elapsed secon
 Cases:
 - tiny: `--tiny` JSONL records of 3-6 words each ("Item 123456 noted by Anna."), spread over files of 50,000
   records (the ingest size limit is per file); 1 in 10 repeats an earlier record's text exactly (exact duplicates).
+- dedup: the dedup core alone on `--tiny` stories of the same kind, in-process (CPU seconds; see run_dedup_only).
 - giant: one .txt file of one sentence repeated to `--giant-mb` MB.
 Targets (issue 18): tiny 1.25 M <= 180 s, giant 5 MB <= 15 s.
 """
@@ -28,6 +29,7 @@ import threading
 import time
 from pathlib import Path
 
+import polars as pl
 import psutil
 
 REPO = Path(__file__).resolve().parents[1]
@@ -59,6 +61,35 @@ def build_giant(folder: Path, mb: float) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     reps = int(mb * 1_000_000 // len(GIANT_SENTENCE.encode()))
     (folder / "giant.txt").write_text(GIANT_SENTENCE * reps, encoding="utf-8")
+
+
+def run_dedup_only(n: int, tmp: Path) -> dict:
+    """The dedup core alone (dedup_stories, as the asset calls it: lazy Parquet input, a workdir, then the index
+    written chunk by chunk) on n tiny stories, in this process: CPU seconds do not depend on the machine's load.
+    The `pipelines` imported is the first on sys.path (PYTHONPATH=<an old checkout> measures old code)."""
+    import pipelines
+    from pipelines.core.dedup import dedup_stories, load_config
+
+    rng = random.Random(7)
+    src = tmp / "stories"
+    src.mkdir(parents=True, exist_ok=True)
+    per = RECORDS_PER_FILE
+    for f0 in range(0, n, per):
+        ids = range(f0, min(n, f0 + per))
+        pl.DataFrame({"story_id": [f"st_{i:09d}" for i in ids], "doc_id": [f"doc_{i}" for i in ids],
+                      "text": [f"Item {i} {rng.choice(_WORDS)} by {rng.choice(_NAMES)}." for i in ids],
+                      "published_date": [None] * len(ids), "raw_start": [0] * len(ids), "raw_end": [30] * len(ids)},
+                     schema_overrides={"published_date": pl.Date}).write_parquet(
+            src / f"b{f0 // per:04d}.parquet", row_group_size=1024)
+    cfg = load_config()
+    c0, t0 = time.process_time(), time.perf_counter()
+    res = dedup_stories(pl.scan_parquet(sorted(src.glob("*.parquet"))), None, cfg, retire_missing=True,
+                        workdir=tmp / "work")
+    res.write_index(tmp / "work" / "index.parquet", cfg.chunk_size)
+    return {"rc": 0, "what": f"dedup core only, {n:,} tiny stories ({Path(pipelines.__file__).parent.parent})",
+            "wall_s": round(time.perf_counter() - t0, 1), "cpu_s": round(time.process_time() - c0, 1),
+            "peak_rss_mb": round(psutil.Process().memory_info().rss / 2**20), "stages_s": res.stats["seconds"],
+            "load_before": "", "load_after": round(os.getloadavg()[0], 2), "published": {}}
 
 
 def run_case(input_dir: Path, warehouse: Path) -> dict:
@@ -132,6 +163,12 @@ def main(argv: list[str] | None = None) -> int:
         for case in args.cases.split(","):
             inp = tmp / case / "input"
             t0 = time.perf_counter()
+            if case == "dedup":
+                r = run_dedup_only(args.tiny, tmp / case)
+                r.update(case=case, build_s=0)
+                print(json.dumps(r), flush=True)
+                results[case] = r
+                continue
             if case == "tiny":
                 build_tiny(inp, args.tiny)
                 what = f"{args.tiny:,} tiny JSONL records"
