@@ -96,6 +96,7 @@ def run_case(input_dir: Path, warehouse: Path) -> dict:
     env = dict(os.environ, PYTHONHASHSEED="0")
     cmd = [str(REPO / ".venv" / "bin" / "newsevents"), "run", "--input", str(input_dir), "--warehouse", str(warehouse)]
     load_before = os.getloadavg()[0]
+    c0 = psutil.Process().cpu_times()
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     peak = [0]
@@ -143,7 +144,8 @@ def run_case(input_dir: Path, warehouse: Path) -> dict:
             published["quarantine_rules"] = dict(con.execute(
                 "SELECT rule, count(*) FROM quarantine GROUP BY rule ORDER BY 2 DESC").fetchall())
     return {"rc": rc, "wall_s": round(wall, 1), "published": published, "peak_rss_mb": round(peak[0] / 2**20),
-            "cpu_s": round(cpu.children_user + cpu.children_system, 1), "stages_s": stages,
+            "cpu_s": round(cpu.children_user + cpu.children_system - c0.children_user - c0.children_system, 1),
+            "stages_s": stages,
             "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2),
             "tail": out.splitlines()[-12:]}
 
