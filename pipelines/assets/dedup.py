@@ -98,7 +98,8 @@ def dedup(context: AssetExecutionContext, warehouse: Warehouse, clean_stories: p
         f"{st['n_candidates']} LSH candidates, {st['n_duplicates']} duplicates in {st['n_clusters_multi']} clusters "
         f"({st['seconds']['total']} s)")
 
-    size = max(1, config.chunk_size)
+    # slices as dedup_stories sized them (bigger for tiny stories, rules/dedup.yaml slice_bytes): per-slice joins
+    size = max(1, int(st.get("slice_rows", {}).get("input", config.chunk_size)))
     assignments = res.assignments
 
     def story_chunks():
