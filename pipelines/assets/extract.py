@@ -12,6 +12,7 @@ from schemas.actors import Actors
 from schemas.events import EventMentions
 
 EVIDENCE_QUARANTINE_STAGE = "extract__evidence"
+CAP_QUARANTINE_STAGE = "extract__sentence_cap"
 
 
 @multi_asset(
@@ -20,8 +21,9 @@ EVIDENCE_QUARANTINE_STAGE = "extract__evidence"
     check_specs=[schema_check_spec("event_mentions"), schema_check_spec("actors")],
 )
 def extract(context: AssetExecutionContext, warehouse: Warehouse, stories: pl.LazyFrame):
-    events, actors, bad, stats = extract_stage(stories, warehouse.cache_dir, log=context.log.info)
+    events, actors, bad, capped, stats = extract_stage(stories, warehouse.cache_dir, log=context.log.info)
     warehouse.stage_quarantine(EVIDENCE_QUARANTINE_STAGE, quarantine_frame(bad))
+    warehouse.stage_quarantine(CAP_QUARANTINE_STAGE, quarantine_frame(capped))
     context.log.info(f"extract: {stats['canonical_stories']} canonical stories ({stats['stories_extracted']} new) "
                      f"-> {events.height} event mentions, {actors.height} actors; {len(bad)} event(s) with offsets "
                      "not matching their evidence quarantined")

@@ -49,7 +49,8 @@ STAGE_RULES: dict[str, tuple[str, ...]] = {
                 "event_patterns.yaml", "group_nouns.csv", "leaders.csv", "name_stopwords.txt", "place_nouns.txt",
                 "place_stopwords.txt", "quantity_cues.yaml", "roles.yaml", "sector_nouns.csv", "titles.csv",
                 "models/plv_logreg.npz", "models/event_typer", "models/roles", "models/role_ranker",
-                "models/type_decider", "event_decision.yaml", "photo_credits.txt"),
+                "models/type_decider", "event_decision.yaml", "photo_credits.txt",
+                "extract_bounds.yaml"),
     "link": ("linking.yaml",),
     "publish": (),
 }

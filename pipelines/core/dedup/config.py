@@ -27,6 +27,8 @@ class DedupConfig:
     version_min_ratio: float = 0.20
     canonical_min_gain: float = 0.05
     chunk_size: int = 4096
+    lsh_min_shingles: int = 4
+    slice_bytes: int = 4_000_000
 
     def __post_init__(self) -> None:
         if self.bands * self.rows_per_band > self.num_perm:
@@ -60,4 +62,6 @@ def load_config(path: str | Path | None = None) -> DedupConfig:
         version_min_ratio=float(version.get("min_ratio", d.version_min_ratio)),
         canonical_min_gain=float(data.get("canonical_min_gain", d.canonical_min_gain)),
         chunk_size=int(data.get("chunk_size", d.chunk_size)),
+        lsh_min_shingles=int(data.get("lsh_min_shingles", d.lsh_min_shingles)),
+        slice_bytes=int(data.get("slice_bytes", d.slice_bytes)),
     )

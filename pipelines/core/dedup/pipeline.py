@@ -6,11 +6,10 @@ one chunk at a time to compute signatures, which are written chunk by chunk (to 
 given); LSH reads the MinHash column a few bands at a time; verification reads the shingle sets of candidate rows
 only, a bounded batch of candidate pairs at a time (the candidates are held as one int64 key per pair; only the
 verified edges are kept). The updated index is returned as a LazyFrame, to be streamed to disk by the caller.
+Table access and the index columns are in tables.py, the run's rows and pair measures in universe.py.
 """
 from __future__ import annotations
 
-import contextlib
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,89 +22,26 @@ from .bucket import band_groups, band_keys, bucket_pair_keys, sorted_unique, spl
 from .cluster import UnionFind, choose_canonical
 from .config import DedupConfig, load_config
 from .signature import compute_signatures, empty_signatures, scheme_id
-from .verify import VERSION, ShingleStore, classify, intersections, measures, rule_name
+from .tables import (  # noqa: F401 - re-exported: the package and tests import them from here
+    CLUSTER_SCHEMA,
+    DUPLICATE_COLUMNS,
+    INDEX_SCHEMA,
+    META,
+    NEW_SIGNATURES_FILE,
+    SIG_SCHEMA,
+    IndexSchemeError,
+    _check_index,
+    _lazy,
+    _SignatureSink,
+    _Table,
+    empty_index,
+    signature_bytes,
+    slice_rows,
+)
+from .universe import VERIFY_BATCH, _Universe
+from .verify import VERSION, classify, measures, rule_name
 
 CHAINED_RULE = "version:chained-through-verified-pairs"
-
-CLUSTER_SCHEMA = {
-    "cluster_id": pl.String, "is_canonical": pl.Boolean, "duplicate_of": pl.String, "relation": pl.String,
-    "similarity": pl.Float64, "jaccard": pl.Float64, "containment": pl.Float64, "rule": pl.String,
-}
-SIG_SCHEMA = dict(empty_signatures().schema)
-INDEX_SCHEMA = {**SIG_SCHEMA, "scheme": pl.String, **CLUSTER_SCHEMA}
-META = ["story_id", "published_date", "norm_hash", "n_words", "n_shingles", "furniture", "doc_furniture"]  # small, held for all
-DUPLICATE_COLUMNS = ["story_id", "duplicate_of", "relation", "similarity", "jaccard", "containment", "rule"]
-NEW_SIGNATURES_FILE = "new_signatures.parquet"
-# candidate pairs verified at once (dedup_stories(verify_batch=...)): the Python lists of classify() cost ~200 bytes
-# per pair, so a batch costs ~40 MB however many candidates the corpus has (50x BBC: 6.4 million)
-VERIFY_BATCH = 200_000
-
-
-class IndexSchemeError(ValueError):
-    """The persisted signature index was built with other shingling/MinHash settings: rebuild it (full run)."""
-
-
-def _lazy(x: pl.DataFrame | pl.LazyFrame | None) -> pl.LazyFrame | None:
-    return x.lazy() if isinstance(x, pl.DataFrame) else x
-
-
-def _height(lf: pl.LazyFrame) -> int:
-    return int(lf.select(pl.len()).collect().item())
-
-
-class _Table:
-    """A table read by row position, one slice at a time (a Parquet scan reads only the slice's row groups)."""
-
-    def __init__(self, lf: pl.LazyFrame, n: int | None = None) -> None:
-        self.lf = lf
-        self.n = _height(lf) if n is None else n
-
-    def slices(self, columns: list[str], size: int, positions: np.ndarray | None = None
-               ) -> Iterator[tuple[int, pl.DataFrame]]:
-        """(offset, frame) per slice of `size` rows; with `positions` (sorted), only slices holding one of them."""
-        for off in range(0, self.n, size):
-            if positions is not None:
-                lo, hi = np.searchsorted(positions, [off, off + size])
-                if lo == hi:
-                    continue
-            yield off, self.lf.select(columns).slice(off, size).collect()
-
-
-class _SignatureSink:
-    """Signature chunks of the new stories: a Parquet file written row group by row group (temp file + atomic
-    rename) when a workdir is given, else kept in memory (tests, small batches)."""
-
-    def __init__(self, workdir: Path | None) -> None:
-        self.frames: list[pl.DataFrame] = []
-        self.writer = None
-        self.n = 0
-        self.path = Path(workdir) / NEW_SIGNATURES_FILE if workdir is not None else None
-        self.tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}") if self.path is not None else None
-
-    def add(self, sig: pl.DataFrame) -> None:
-        sig = sig.select(list(SIG_SCHEMA)).cast(SIG_SCHEMA)
-        self.n += sig.height
-        if self.path is None:
-            self.frames.append(sig)
-            return
-        import pyarrow.parquet as pq
-
-        table = sig.to_arrow()
-        if self.writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.writer = pq.ParquetWriter(self.tmp, table.schema, compression="zstd")
-        self.writer.write_table(table, row_group_size=max(1, sig.height))
-
-    def finish(self) -> _Table:
-        if self.path is None or self.writer is None:
-            if self.path is not None:  # nothing new: no file (a stale one from an earlier run is not read)
-                with contextlib.suppress(FileNotFoundError):
-                    self.path.unlink()
-            frame = pl.concat(self.frames, how="vertical", rechunk=False) if self.frames else empty_signatures()
-            return _Table(frame.lazy(), frame.height)
-        self.writer.close()
-        os.replace(self.tmp, self.path)
-        return _Table(pl.scan_parquet(self.path), self.n)
 
 
 @dataclass
@@ -122,14 +58,20 @@ class DedupResult:
     scheme: str = ""
 
     def iter_index(self, size: int) -> Iterator[pl.DataFrame]:
-        """The new index in eager chunks of at most `size` rows (same rows, same order as `index`), each read from
-        one slice of its source and joined with the (small) cluster columns in memory."""
-        for table, keep in self._parts:
-            for _, chunk in table.slices(list(SIG_SCHEMA), size):
+        """The new index in eager chunks of at most `size` rows (same rows, same order as `index`). Each source is
+        read in slices of at least its own slice size (each row read once), and each chunk is joined with the rows
+        of the cluster columns at the same positions (clusters is in index order), not with the whole frame: the
+        cost is linear in the stories, however small the chunks."""
+        size = max(1, int(size))
+        pos = 0
+        for table, keep, read_size in self._parts:
+            for _, chunk in table.slices(list(SIG_SCHEMA), max(size, read_size)):
                 if keep is not None:
                     chunk = chunk.filter(pl.col("story_id").is_in(keep.implode()))
-                if chunk.height:
-                    yield self._finish(chunk)
+                for lo in range(0, chunk.height, size):
+                    part = chunk.slice(lo, size)
+                    yield self._finish(part, pos)
+                    pos += part.height
 
     def write_index(self, path: str | Path, size: int) -> Path:
         """Write the new index to `path` chunk by chunk (row groups of `size` rows; temp file + atomic rename), so
@@ -145,112 +87,16 @@ class DedupResult:
 
         return write_chunks(self.iter_index(size), Path(path), empty_index())
 
-    def _finish(self, sig: pl.DataFrame) -> pl.DataFrame:
+    def _finish(self, sig: pl.DataFrame, pos: int | None = None) -> pl.DataFrame:
+        clusters = self.clusters
+        if pos is not None:
+            near = clusters.slice(pos, sig.height)
+            if near["story_id"].equals(sig["story_id"]):
+                clusters = near  # the usual case; otherwise the whole frame (same result, slower)
         return (sig.with_columns(pl.lit(self.scheme, pl.String).alias("scheme"))
-                .join(self.clusters, on="story_id", how="left", maintain_order="left")
+                .join(clusters, on="story_id", how="left", maintain_order="left")
                 .select(list(INDEX_SCHEMA)).cast(INDEX_SCHEMA))
 
-
-def empty_index() -> pl.DataFrame:
-    return pl.DataFrame(schema=INDEX_SCHEMA)
-
-
-def _check_index(index: pl.DataFrame | pl.LazyFrame | None, scheme: str) -> _Table | None:
-    lf = _lazy(index)
-    if lf is None:
-        return None
-    names = lf.collect_schema().names()
-    missing = [c for c in INDEX_SCHEMA if c not in names]
-    if missing:
-        raise IndexSchemeError(f"signature index lacks columns {missing}")
-    table = _Table(lf.select(list(INDEX_SCHEMA)).cast(INDEX_SCHEMA))
-    if table.n == 0:
-        return None
-    schemes = lf.select(pl.col("scheme").unique()).collect()["scheme"].to_list()
-    if schemes != [scheme]:
-        raise IndexSchemeError(f"signature index scheme {schemes} != current {scheme!r}; rebuild with a full run")
-    return table
-
-
-class _Universe:
-    """Row numbers 0..n-1 over the stories taking part in this run: the kept rows of the old index (old_pos: their
-    positions in it, ascending), then the new signatures. Reads a column for chosen rows slice by slice."""
-
-    def __init__(self, old: _Table | None, old_pos: np.ndarray, new: _Table, size: int) -> None:
-        self.old, self.old_pos, self.new, self.size = old, old_pos, new, size
-        self.n_old = len(old_pos)
-
-    def iter_rows(self, rows: np.ndarray, column: str) -> Iterator[tuple[np.ndarray, pl.Series]]:
-        """(universe rows, values) for the sorted universe `rows`, one source slice at a time, ascending."""
-        rows = np.asarray(rows, dtype=np.int64)
-        old_rows = rows[rows < self.n_old]
-        new_rows = rows[rows >= self.n_old]
-        for table, pos, urows in ((self.old, self.old_pos[old_rows], old_rows),
-                                  (self.new, new_rows - self.n_old, new_rows)):
-            if table is None or len(pos) == 0:
-                continue
-            for off, chunk in table.slices([column], self.size, pos):
-                lo, hi = np.searchsorted(pos, [off, off + self.size])
-                yield urows[lo:hi], chunk[column].gather(pos[lo:hi] - off)
-
-    def store(self, rows: np.ndarray) -> ShingleStore:
-        rows = np.unique(rows)
-        parts = [s for _, s in self.iter_rows(rows, "shingles")]
-        sub = pl.concat(parts) if parts else pl.Series("shingles", [], pl.List(pl.UInt64))
-        lens = sub.list.len().to_numpy().astype(np.int64)
-        flat = sub.explode().drop_nulls().to_numpy().astype(np.uint64)
-        offsets = np.concatenate(([0], np.cumsum(lens)))
-        return ShingleStore(flat, offsets, {int(r): i for i, r in enumerate(rows.tolist())})
-
-    # slices held at once per side while verifying: TILE_SLICES * size rows of shingle sets (~15 MB at 4 x 1024)
-    TILE_SLICES = 4
-
-    def block_of(self, rows: np.ndarray) -> np.ndarray:
-        """The source slice of each universe row (old-index slices first, then new-signature slices)."""
-        rows = np.asarray(rows, dtype=np.int64)
-        n_old_slices = -(-self.old.n // self.size) if self.old is not None else 0
-        out = np.empty(len(rows), np.int64)
-        is_old = rows < self.n_old
-        out[is_old] = self.old_pos[rows[is_old]] // self.size
-        out[~is_old] = n_old_slices + (rows[~is_old] - self.n_old) // self.size
-        return out
-
-    def measure_batches(self, a: np.ndarray, b: np.ndarray, batch: int = VERIFY_BATCH
-                        ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-        """(positions i, |A & B|, |A|, |B|) for the row pairs (a[i], b[i]), at most `batch` pairs at a time: a block
-        nested loop over tiles of TILE_SLICES source slices, so at most two tiles of shingle sets are in memory and
-        each (tile, tile) group is read once, however the pairs are spread over the corpus. Within a group the
-        pairs keep their given order."""
-        a = np.asarray(a)
-        b = np.asarray(b)
-        if not len(a):
-            return
-        step = max(1, int(batch))
-        # (low tile, high tile) group of every pair, computed a batch at a time (few temporaries of len(a))
-        group = np.empty(len(a), np.int64)
-        for lo in range(0, len(a), 1 << 20):
-            ta = self.block_of(a[lo:lo + (1 << 20)]) // self.TILE_SLICES
-            tb = self.block_of(b[lo:lo + (1 << 20)]) // self.TILE_SLICES
-            group[lo:lo + len(ta)] = np.minimum(ta, tb) << 32 | np.maximum(ta, tb)
-        order = np.argsort(group, kind="stable")
-        group = group[order]
-        cuts = np.flatnonzero(group[1:] != group[:-1]) + 1
-        del group
-        for idx in np.split(order, cuts):
-            sa, sb = a[idx], b[idx]
-            st = self.store(np.concatenate([sa, sb]))
-            for lo in range(0, len(idx), step):
-                yield (idx[lo:lo + step],) + intersections(st, sa[lo:lo + step], sb[lo:lo + step])
-            del st
-
-    def measure(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """|A & B|, |A|, |B| for row pairs (all at once; see measure_batches)."""
-        inter = np.zeros(len(a), np.int64)
-        na = np.zeros(len(a), np.int64)
-        nb = np.zeros(len(a), np.int64)
-        for idx, i, x, y in self.measure_batches(a, b, max(1, len(a))):
-            inter[idx], na[idx], nb[idx] = i, x, y
-        return inter, na, nb
 
 
 def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl.LazyFrame | None = None,
@@ -286,6 +132,9 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
     in_cols = [c for c in ("story_id", "text", "published_date", "raw_start", "raw_end", "doc_id") if c in names]
     inp = _Table(src.select(in_cols))
     input_ids = inp.lf.select("story_id").collect()["story_id"].unique(maintain_order=True)
+    # many tiny stories: slices of up to cfg.slice_bytes of text (at least chunk_size stories), see dedup.yaml
+    in_size = slice_rows(inp.lf.slice(0, size).select(pl.col("text").str.len_bytes().mean()).collect().item(), cfg)
+    sig_cfg = cfg.with_(chunk_size=in_size)
     cluster_cols = list(CLUSTER_SCHEMA)
     if old is not None:
         old_meta = old.lf.select(META + cluster_cols).collect()
@@ -305,7 +154,7 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
     seen = set(old_meta["story_id"].to_list())
     sink = _SignatureSink(Path(workdir) if workdir is not None else None)
     new_meta = [empty_signatures().select(META)]
-    for _, chunk in inp.slices(in_cols, size):
+    for _, chunk in inp.slices(in_cols, in_size):
         ids = chunk["story_id"].to_list()
         keep = []
         for sid in ids:
@@ -316,7 +165,7 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
             if doc_furniture is not None and "doc_id" in chunk.columns:
                 chunk = chunk.join(doc_furniture.select("doc_id", "doc_furniture"), on="doc_id", how="left",
                                    maintain_order="left").with_columns(pl.col("doc_furniture").fill_null(0))
-            sig = compute_signatures(chunk, cfg)
+            sig = compute_signatures(chunk, sig_cfg)
             new_meta.append(sig.select(META))
             sink.add(sig)
             del sig
@@ -325,7 +174,9 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
     n_reused = int(reuse.sum())
     t["signature"] = time.perf_counter()
 
-    uni = _Universe(old, old_pos, new, size)
+    new_size = slice_rows(signature_bytes(new_meta, cfg), cfg)
+    old_size = slice_rows(signature_bytes(old_meta, cfg), cfg)
+    uni = _Universe(old, old_pos, new, new_size, old_size)
     n_old, n_new = len(old_pos), new.n
     U = pl.concat([old_meta.select(META)[old_pos], new_meta]).with_row_index("row").with_columns(
         pl.col("row").cast(pl.Int64))
@@ -335,15 +186,19 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
     norm_hash = U["norm_hash"].to_numpy()
     sid_all = U["story_id"].to_numpy()
 
-    # ---- exact groups: identical normalised text; only one member per group enters LSH
+    # ---- exact groups: identical normalised text; only one member per group enters LSH, and only when it has
+    # cfg.lsh_min_shingles shingles (shorter texts can only near-match an identical shingle set: dedup.yaml)
     content = U.filter(pl.col("n_shingles") > 0)
     grp = content.sort("story_id").group_by("norm_hash").agg(
         pl.col("row").first().alias("rep"),
         pl.col("row").filter(~pl.col("new")).first().alias("old_rep"),
         pl.col("row").filter(pl.col("new")).first().alias("new_rep"),
-        pl.col("new").any().alias("any_new"), pl.len().alias("size"))
-    parts = set(grp["old_rep"].drop_nulls().to_list()) | set(
-        grp.filter(pl.col("old_rep").is_null())["new_rep"].drop_nulls().to_list())
+        pl.col("new").any().alias("any_new"), pl.len().alias("size"), pl.col("n_shingles").max().alias("n_sh"))
+    lsh_grp = grp.filter(pl.col("n_sh") >= max(1, cfg.lsh_min_shingles))
+    part_rows = np.sort(pl.concat([lsh_grp["old_rep"].drop_nulls(),
+                                   lsh_grp.filter(pl.col("old_rep").is_null())["new_rep"].drop_nulls()])
+                        .to_numpy().astype(np.int64))
+    n_short = int(content.height - content.filter(pl.col("n_shingles") >= max(1, cfg.lsh_min_shingles)).height)
     ex = content.join(grp.filter(pl.col("any_new") & (pl.col("size") > 1)).select("norm_hash", "rep"),
                       on="norm_hash").filter(pl.col("row") != pl.col("rep"))
     exact_edges = np.stack([ex["row"].to_numpy(), ex["rep"].to_numpy()], axis=1).astype(np.int64) \
@@ -351,7 +206,6 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
 
     # ---- 2. bucket (LSH) over the participants, a group of bands at a time. Candidate pairs are kept as sorted
     # unique int64 keys (bucket.pair_key: 8 bytes per pair), merged group by group
-    part_rows = np.array(sorted(parts), dtype=np.int64)
     cand = np.zeros(0, np.int64)
     if len(part_rows) and is_new[part_rows].any():
         for bands in band_groups(cfg):
@@ -421,20 +275,28 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
     t["verify"] = time.perf_counter()
 
     # ---- 4. cluster: union-find over tokens (a kept old cluster is one token: its canonical's row)
+    # Vectorised: only the tokens of edges go through the (Python) union-find; every other token of a new row is
+    # a component of its own, labelled by itself (a union-find root is its group's smallest token, so the labels
+    # cannot collide)
     token = np.arange(U.height, dtype=np.int64)
     if n_old:
-        row_of = dict(zip(U["story_id"].to_list()[:n_old], range(n_old)))
-        cl = old_meta["cluster_id"].to_numpy()[old_pos].tolist()
-        token[:n_old] = np.array([i if is_new[i] else row_of.get(c, i) for i, c in enumerate(cl)], dtype=np.int64)
+        own = np.arange(n_old, dtype=np.int64)
+        canon_row = (pl.DataFrame({"cluster_id": old_meta["cluster_id"][old_pos]})
+                     .join(pl.DataFrame({"cluster_id": U["story_id"][:n_old], "r": own}), on="cluster_id",
+                           how="left", maintain_order="left")["r"].fill_null(-1).to_numpy())
+        canon_row = np.where(canon_row < 0, own, canon_row)
+        token[:n_old] = np.where(is_new[:n_old], own, canon_row)
+    edges = np.concatenate([exact_edges, lsh_edges])
     uf = UnionFind()
-    for r in np.flatnonzero(is_new).tolist():
-        uf.find(int(token[r]))
-    for a, b in np.concatenate([exact_edges, lsh_edges]).tolist():
-        uf.union(int(token[a]), int(token[b]))
-    comp_of_token = {tok: root for root, toks in uf.groups().items() for tok in toks}
-    affected = U.with_columns(pl.Series("token", token)).filter(pl.col("token").is_in(list(comp_of_token)))
-    affected = affected.with_columns(
-        pl.col("token").replace_strict(comp_of_token, return_dtype=pl.Int64).alias("comp"))
+    for a, b in token[edges].reshape(-1, 2).tolist():
+        uf.union(int(a), int(b))
+    edge_tokens = np.fromiter(uf.parent, np.int64, len(uf.parent))
+    edge_roots = np.fromiter((uf.find(int(x)) for x in edge_tokens.tolist()), np.int64, len(edge_tokens))
+    comp_map = pl.DataFrame({"token": np.unique(np.concatenate([token[is_new], edge_tokens]))})
+    comp_map = comp_map.join(pl.DataFrame({"token": edge_tokens, "root": edge_roots}), on="token", how="left")
+    comp_map = comp_map.select("token", pl.coalesce("root", "token").alias("comp"))
+    affected = U.with_columns(pl.Series("token", token)).join(comp_map, on="token", how="inner",
+                                                              maintain_order="left")
     sizes = affected.group_by("comp").agg(pl.len().alias("size"))
     affected = affected.join(sizes, on="comp")
     single = affected.filter(pl.col("size") == 1)
@@ -445,7 +307,8 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
     canon_of: dict[int, str] = {}
     for comp, g in multi.group_by("comp", maintain_order=True):
         canon_of[comp[0]] = choose_canonical(
-            g.select("story_id", "n_words", "published_date", "furniture", "doc_furniture").to_dicts(), cfg.canonical_min_gain)
+            g.select("story_id", "n_words", "published_date", "furniture", "doc_furniture").to_dicts(),
+            cfg.canonical_min_gain)
     canon = pl.DataFrame({"comp": list(canon_of), "cluster_id": list(canon_of.values())},
                          schema={"comp": pl.Int64, "cluster_id": pl.String})
     multi = multi.join(canon, on="comp", how="left")
@@ -485,11 +348,11 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
     lazy_parts = []
     if old is not None and n_old:
         keep_ids = None if n_old == old.n else old_meta["story_id"][old_pos]
-        idx_parts.append((old, keep_ids))
+        idx_parts.append((old, keep_ids, old_size))
         o = old.lf.select(list(SIG_SCHEMA))
         lazy_parts.append(o if keep_ids is None else o.filter(pl.col("story_id").is_in(keep_ids.implode())))
     if new.n:
-        idx_parts.append((new, None))
+        idx_parts.append((new, None, new_size))
         lazy_parts.append(new.lf.select(list(SIG_SCHEMA)))
     sig_lf = pl.concat(lazy_parts, how="vertical") if lazy_parts else empty_signatures().lazy()
     new_index = (sig_lf.with_columns(pl.lit(scheme, pl.String).alias("scheme"))
@@ -501,7 +364,8 @@ def dedup_stories(stories: pl.DataFrame | pl.LazyFrame, index: pl.DataFrame | pl
     stats = {
         "n_input": int(input_ids.len()), "n_new": n_new, "n_reclustered": n_reused,
         "n_retired": n_retired, "n_index_before": int(old_meta.height), "n_index_after": int(clusters.height),
-        "n_lsh_participants": int(len(part_rows)), "n_candidates": int(n_candidates),
+        "n_lsh_participants": int(len(part_rows)), "n_below_lsh_min": n_short, "n_candidates": int(n_candidates),
+        "slice_rows": {"input": in_size, "new": new_size, "old": old_size},
         "n_exact_edges": int(len(exact_edges)), "verified": verified,
         "n_clusters_multi": int(clusters.filter(~pl.col("is_canonical"))["cluster_id"].n_unique()),
         "n_duplicates": duplicates.height,

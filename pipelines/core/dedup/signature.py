@@ -181,7 +181,7 @@ def _signatures_chunk(chunk: pl.DataFrame, cfg: DedupConfig) -> pl.DataFrame:
     norm_hash = text_hashes(doc, wh, counts)
     flat, offsets = shingle_hashes(doc, wh, counts, cfg.shingle_words)
     del doc, wh
-    mh = minhash_matrix(flat, offsets, cfg)
+    minhash = minhash_column(flat, offsets, cfg)
     # list column straight from (offsets, values); Arrow arrays made by polars (pa.array on numpy imports pandas)
     shingles = pl.Series("shingles", pa.ListArray.from_arrays(
         pl.Series(offsets.astype(np.int32)).to_arrow(), pl.Series(flat, dtype=pl.UInt64).to_arrow()))
@@ -194,8 +194,23 @@ def _signatures_chunk(chunk: pl.DataFrame, cfg: DedupConfig) -> pl.DataFrame:
         "furniture": furniture.cast(pl.Int64),
         "doc_furniture": doc_furniture.cast(pl.Int64),
         "shingles": shingles,
-        "minhash": pl.Series("minhash", mh, dtype=pl.Array(pl.UInt32, cfg.num_perm)).cast(pl.List(pl.UInt32)),
+        "minhash": minhash,
     })
+
+
+def minhash_column(flat: np.ndarray, offsets: np.ndarray, cfg: DedupConfig) -> pl.Series:
+    """The MinHash list column of a chunk: num_perm values for the stories with at least cfg.lsh_min_shingles
+    shingles (the LSH participants), an empty list for the others (never read: they take no part in LSH)."""
+    lens = np.diff(offsets)
+    lsh = lens >= max(1, cfg.lsh_min_shingles)
+    if lsh.all():
+        mh = minhash_matrix(flat, offsets, cfg)
+    else:
+        sub_offsets = np.concatenate(([0], np.cumsum(lens[lsh])))
+        mh = minhash_matrix(flat[np.repeat(lsh, lens)], sub_offsets, cfg)
+    list_offsets = np.concatenate(([0], np.cumsum(np.where(lsh, cfg.num_perm, 0)))).astype(np.int32)
+    return pl.Series("minhash", pa.ListArray.from_arrays(
+        pl.Series(list_offsets).to_arrow(), pl.Series(mh.reshape(-1), dtype=pl.UInt32).to_arrow()))
 
 
 def empty_signatures() -> pl.DataFrame:

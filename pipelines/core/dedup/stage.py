@@ -83,7 +83,8 @@ def dedup_stage(clean_stories: pl.LazyFrame, removed_spans: pl.LazyFrame, previo
             log(f"dedup: previous signature index not reusable ({e}); rebuilding it from all stories")
         res = dedup_stories(clean_stories, None, config, retire_missing=True, workdir=workdir,
                             doc_furniture=doc_furniture)
-    size = max(1, config.chunk_size)
+    # slices as dedup_stories sized them (bigger for tiny stories, rules/dedup.yaml slice_bytes)
+    size = max(1, int(res.stats.get("slice_rows", {}).get("input", config.chunk_size)))
     assignments = res.assignments
 
     def joined() -> Iterator[pl.DataFrame]:

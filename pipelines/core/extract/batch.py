@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import polars as pl
 
-from pipelines.core.extract import coder
+from pipelines.core.extract import bounds, coder
 from pipelines.core.extract.events import check_evidence
 
 EVENT_SCHEMA = {
@@ -54,7 +54,9 @@ def extract_chunk(story_rows: list[dict], cache_dir: str | None = None) -> tuple
     models = coder.default_models()  # once per process (lru_cache); ModelLoadError naming the file
     new_events, new_actors = [], []
     for story in story_rows:
-        ev_rows, ac_rows = coder.extract_story_events(story, models)
+        # at most bounds.max_sentences() sentences per story (rules/extract_bounds.yaml; capped stories are
+        # quarantine rows, bounds.cap_quarantine_rows)
+        ev_rows, ac_rows = coder.extract_story_events(bounds.cap_story(story), models)
         new_events += ev_rows
         new_actors += [{"story_id": story["story_id"], **{k: a[k] for k in ("actor_id", "name", "country", "sector")}}
                        for a in ac_rows]

@@ -15,6 +15,7 @@ import polars as pl
 from pipelines.core.cache import RowCache, split_keys
 from pipelines.core.extract.actor_table import merge_actors
 from pipelines.core.extract.batch import evidence_violations, extract_in_chunks
+from pipelines.core.extract.bounds import cap_quarantine_rows
 
 STORY_COLUMNS = ("story_id", "text", "title", "published_date", "published_precision", "outlet", "codeable")
 
@@ -42,10 +43,13 @@ def extract_stage(stories: pl.LazyFrame, cache_dir: Path, log=None) -> tuple[pl.
     if bad:
         events = events.filter(~pl.col("event_id").is_in([r["record_key"] for r in bad]))
     actors = merge_actors(story_actors, events)
+    # stories longer than rules/extract_bounds.yaml max_sentences: only their first sentences were extracted
+    capped = cap_quarantine_rows(canonical.select("story_id", "text"))
     seconds = round(time.perf_counter() - started, 3)
     stats = {"canonical_stories": len(keys), "stories_extracted": len(todo),
              "stories_reused_from_cache": len(keys) - len(todo), "stories_not_codeable": not_codeable,
              "by_type": dict(Counter(events["event_type"].to_list()).most_common()),
              "by_factuality": dict(Counter(events["factuality"].to_list()).most_common()),
-             "evidence_violations": len(bad), "stories_per_second": round(len(keys) / max(seconds, 1e-6), 1)}
-    return events, actors, bad, stats
+             "evidence_violations": len(bad), "stories_sentence_capped": len(capped),
+             "stories_per_second": round(len(keys) / max(seconds, 1e-6), 1)}
+    return events, actors, bad, capped, stats

@@ -34,6 +34,19 @@ FTFY_CONFIG = ftfy.TextFixerConfig(
     explain=False,
 )
 
+# Pure-ASCII text without control characters (other than tab and LF) is left as it is by FTFY_CONFIG: every fix
+# it enables needs a non-ASCII character, a CR (line breaks) or a control character (controls, terminal escapes).
+# fix_text() skips ftfy for such text (issue 18: ftfy was 70 % of reading 1.25 M tiny JSONL records).
+_FTFY_ASCII_TRIGGERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def fix_text(text: str) -> str:
+    """ftfy.fix_text(text, config=FTFY_CONFIG), without calling ftfy where it is the identity (see above)."""
+    if text.isascii() and not _FTFY_ASCII_TRIGGERS.search(text):
+        return text
+    return ftfy.fix_text(text, config=FTFY_CONFIG)
+
+
 # Control characters that never appear in text (tab, LF, FF, CR are allowed).
 _BAD_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _BAD_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
@@ -120,7 +133,7 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
             data = data.replace(b"\x00", b"")  # a few stray NULs: scraping artefact
         text, encoding = _decode_8bit(data)
     _check_textual(text, encoding)
-    return ftfy.fix_text(text, config=FTFY_CONFIG), encoding
+    return fix_text(text), encoding
 
 
 def _decode_8bit(data: bytes) -> tuple[str, str]:
