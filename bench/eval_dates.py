@@ -29,6 +29,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pipelines.core.clean import stories_and_spans  # noqa: E402
+from pipelines.core.clean.dating_cross import apply_cross_dates, cross_document_dates  # noqa: E402
+from pipelines.core.dedup import dedup_stories, load_config  # noqa: E402
 from pipelines.core.ingest.frame import ingest_frames  # noqa: E402
 from pipelines.core.ingest.readers import DATE_FIELDS, scan_folder  # noqa: E402
 
@@ -76,11 +78,16 @@ def _truth() -> dict[str, dt.date]:
     return out
 
 
-def _pipeline(folder: Path):
+def _pipeline(folder: Path, cross_rules=None):
+    """ingest -> clean -> dedup -> cross-document dating, through the core functions the stages call."""
     docs, _q = ingest_frames(scan_folder(folder), now=NOW)
     t0 = time.perf_counter()
     stories, _spans = stories_and_spans(docs)
     secs = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    assignments = dedup_stories(stories, None, load_config()).assignments
+    stories = apply_cross_dates(stories, cross_document_dates([stories], assignments, cross_rules))
+    _pipeline.cross_secs = time.perf_counter() - t1
     return docs, stories, secs
 
 
