@@ -9,6 +9,10 @@ Rules (documented, deterministic):
   "tomorrow" = published + 1 (only when the sentence is future; otherwise ignored).
 - weekdays ("on Saturday", "Saturday's vote"): the most recent such weekday on or before `published`;
   with future=True the next such weekday strictly after `published`. "every Sunday" is habitual -> ignored.
+  A planned weekday may be the publication day itself ("has called for protests on Sunday", published on a Sunday).
+  An explicit direction wins over the tense: "next Sunday" / "this coming Sunday" is the next one strictly after
+  `published`; "later Sunday" the one on or after it; "last Sunday" the one of the previous ISO week
+  ("last Wednesday" said on Thursday 1 Feb 2018 about the 24-25 Jan Davos speech: the week before, not yesterday).
 - "last/this/next week" -> Monday of that ISO week (precision week); "last/this month" -> 1st of the
   month (month); "last/this year" -> 1 January (year). Past references are clipped to `published`.
 - absolute dates ("Aug. 9", "October 2", "on 19 August", "September 21, 2020"): an explicit year wins;
@@ -48,6 +52,11 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("today", re.compile(r"\b(?:[Tt]oday|[Tt]onight|[Tt]his (?:morning|afternoon|evening))\b")),
     ("tomorrow", re.compile(r"\b[Tt]omorrow\b")),
     ("weekday", re.compile(rf"(?<![Ee]very )(?<![Ee]ach )\b(?P<wd>{_WD})\b(?!s\b)")),
+    # explicit direction beats the sentence's tense: "next Sunday" / "this coming Sunday" is after publication,
+    # "last Sunday" strictly before it (on a Sunday, the previous week's)
+    ("next_weekday", re.compile(rf"\b(?:[Nn]ext|[Tt]his\s+coming|[Cc]oming)\s+(?P<wd>{_WD})\b(?!s\b)")),
+    ("later_weekday", re.compile(rf"\b[Ll]ater\s+(?:on\s+)?(?P<wd>{_WD})\b(?!s\b)")),
+    ("last_weekday", re.compile(rf"\b(?:[Ll]ast|[Pp]revious|[Pp]ast)\s+(?P<wd>{_WD})\b(?!s\b)")),
     ("rel_week", re.compile(r"\b(?P<which>[Ll]ast|[Tt]his|[Nn]ext|[Pp]revious)\s+(?P<unit>week(?:end)?|month|year)\b")),
     ("rel_week", re.compile(r"\b[Ee]arlier\s+(?P<which>this)\s+(?P<unit>week|month|year)\b")),
     ("ago", re.compile(r"\b(?P<n>an?|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+"
@@ -68,7 +77,9 @@ _RULE_KEYS = {
     "month_day_year": _MONTH_KEYS, "day_month_year": _MONTH_KEYS, "month_day": _MONTH_KEYS, "day_month": _MONTH_KEYS,
     "month_year": _MONTH_KEYS, "in_month": _MONTH_KEYS, "in_year": ("in ", "during "),
     "yesterday": ("yesterday", "last night"), "today": ("today", "tonight", "this "), "tomorrow": ("tomorrow",),
-    "weekday": ("day",), "rel_week": ("week", "month", "year"), "ago": (" ago",), "weekend": ("weekend",),
+    "weekday": ("day",), "next_weekday": ("next", "coming"), "later_weekday": ("later",),
+    "last_weekday": ("last", "previous", "past"),
+    "rel_week": ("week", "month", "year"), "ago": (" ago",), "weekend": ("weekend",),
 }
 _NEEDS_DIGIT = {"month_day_year", "day_month_year", "month_day", "day_month", "month_year", "in_year"}
 
@@ -174,11 +185,19 @@ def _resolve_one(name: str, m: re.Match[str], published: date | None, future: bo
         out = (ds.add_days(published, 1), "day") if future else None
     elif name == "weekday":
         wd = WEEKDAYS[g["wd"].lower()]
-        if future:
-            delta = (wd - published.weekday()) % 7 or 7
-            out = (ds.add_days(published, delta), "day")
+        if future:  # "will meet on Sunday" published on a Sunday: that day ("next Sunday" says otherwise)
+            out = (ds.add_days(published, (wd - published.weekday()) % 7), "day")
         else:
             out = (ds.add_days(published, -((published.weekday() - wd) % 7)), "day")
+    elif name == "next_weekday":
+        wd = WEEKDAYS[g["wd"].lower()]
+        out = (ds.add_days(published, (wd - published.weekday()) % 7 or 7), "day")
+    elif name == "later_weekday":  # "an emergency meeting for later Sunday": on or after publication
+        wd = WEEKDAYS[g["wd"].lower()]
+        out = (ds.add_days(published, (wd - published.weekday()) % 7), "day")
+    elif name == "last_weekday":  # the weekday of the previous ISO week ("last Wednesday" said on a Thursday)
+        wd = WEEKDAYS[g["wd"].lower()]
+        out = (ds.add_days(ds.week_start(published), wd - 7), "day")
     elif name == "ago":
         k = _small(g["n"])
         unit = g["unit"].lower().rstrip("s")

@@ -33,8 +33,8 @@ _RANK = {p: i for i, p in enumerate(PRECISIONS)}
 FUTURE_FACTUALITY = ("planned", "threatened", "hypothetical")
 RULES_FILE = Path(__file__).resolve().parents[2] / "rules" / "dating.yaml"
 # expressions whose value is computed from the publication date (their precision cannot beat the anchor's)
-_RELATIVE = {"month_day", "day_month", "in_month", "yesterday", "today", "tomorrow", "weekday", "rel_week", "ago",
-             "weekend"}
+_RELATIVE = {"month_day", "day_month", "in_month", "yesterday", "today", "tomorrow", "weekday", "next_weekday",
+             "later_weekday", "last_weekday", "rel_week", "ago", "weekend"}
 _CLAUSE_BREAK = re.compile(r"[;:()]|\s[-–—]\s|,\s+(?:and|but|which|who|when|where|while|after|before|as)\b|"
                            r"\b(?:but|while|although|whereas|after|before|since|because|when)\b", re.I)
 
@@ -70,6 +70,33 @@ def _norm_precision(d: date | None, precision: str) -> date | None:
     if precision == "year":
         return d.replace(month=1, day=1)
     return d
+
+
+_WEEKDAY_PAST = ("weekday", "last_weekday")
+
+
+def _anchor_end(published: date | None, precision: str) -> date | None:
+    """The latest day the anchor allows: published for day, the window end for week / month / year."""
+    if published is None:
+        return None
+    if precision == "week":
+        return ds.add_days(published, 6) or published
+    if precision == "month":
+        return ds.add_days(ds.add_months(published.replace(day=1), 1), -1) or published
+    if precision == "year":
+        return published.replace(month=12, day=31)
+    return published
+
+
+def _weekday_in_week(name: str, m, lo: date) -> tuple[date | None, str]:
+    """A past weekday cue under a week anchor [lo, lo+6]: the cue's day resolved from the first and from the last
+    possible publication day. Equal -> that day (the caller coarsens it to the week); else the two candidates are
+    a week apart, so only "on or before the later one" is known (precision before)."""
+    first = _resolve_one(name, m, lo, False)
+    last = _resolve_one(name, m, ds.add_days(lo, 6) or lo, False)
+    if first is None or last is None or first[0] is None or last[0] is None:
+        return None, "none"
+    return (first[0], "day") if first[0] == last[0] else (last[0], "before")
 
 
 def _span_tokens(doc, start: int, end: int):
@@ -164,7 +191,10 @@ def resolve_event_date(sentence: str, trigger: tuple[int, int], published: date 
     3. No expression: planned / threatened / hypothetical -> none; a past-background cue in the trigger's clause
        (rules/dating.yaml event.background_cues: past perfect, "previously", "former" ...) -> (published,
        "before"); otherwise the publication week -> (published - 6, "week"), i.e. [published-6, published].
-    A past (non-future) result is never after `published`.
+    A past (non-future) result is never after `published` (for a week / month / year anchor: after the end of its
+    window); a date of the trigger's clause after that gives none ("date_after_publication"), not the publication
+    week. Under a week anchor a past weekday cue is that day only when every possible publication day of the week
+    gives the same one, else "before" the later candidate.
     """
     if published_precision in ("none", None, "") or published is None:
         published, published_precision = None, "none"
@@ -173,7 +203,9 @@ def resolve_event_date(sentence: str, trigger: tuple[int, int], published: date 
     future = factuality in ("planned", "threatened")
     future_ok = factuality in FUTURE_FACTUALITY
     best = None
+    after_pub = None  # a date of the trigger's own clause that lies after publication (the event is not past)
     t0, t1 = trigger
+    limit = _anchor_end(published, published_precision)
     composite = offset_mentions(sentence, published, future)
     cands = [(s, e, "offset", None, (d, p)) for s, e, d, p, _t in composite]
     for s, e, name, m in _iter_mentions(sentence):
@@ -181,13 +213,21 @@ def resolve_event_date(sentence: str, trigger: tuple[int, int], published: date 
             continue  # the date an offset counts from ("44 days after the August 9 election")
         cands.append((s, e, name, m, None))
     for s, e, name, m, pre in cands:
-        res = pre if pre is not None else _resolve_one(name, m, published, future)
+        # a day-month without year under a week anchor: its year is read from the window's last day
+        ref = limit if name in ("month_day", "day_month") and published_precision == "week" else published
+        res = pre if pre is not None else _resolve_one(name, m, ref, future)
         if res is None:
             continue
         d, prec = res
         if d is None:
             continue
-        if published is not None and not future_ok and d > published:
+        if name in _WEEKDAY_PAST and not future and published_precision == "week":
+            d, prec = _weekday_in_week(name, m, published)
+            if d is None:
+                continue
+        if limit is not None and not future_ok and d > limit:
+            if _regex_relation(sentence, trigger, s, e)[0] == 0:
+                after_pub = sentence[s:e]
             continue
         rel = _parse_relation(doc, trigger, s, e) if doc is not None else None
         if doc is not None and rel is None:
@@ -212,6 +252,8 @@ def resolve_event_date(sentence: str, trigger: tuple[int, int], published: date 
         return EventDate(None, "none", None, "no_anchor")
     if future_ok:
         return EventDate(None, "none", None, "undated_future")
+    if after_pub is not None:  # "will march next Sunday" read as asserted: no date, not the publication week
+        return EventDate(None, "none", after_pub, "date_after_publication")
     rules = _event_rules()
     cut = 0
     for mm in _CLAUSE_BREAK.finditer(sentence[:t0]):
