@@ -3,11 +3,13 @@
 1. news-cluster (../shared/corpora/news-cluster, news-please JSON records with a real `date_publish`): every record
    is copied to bench/_cache/eval_dates/<variant>/ with its metadata dates removed (date_publish, date_download,
    date_modify and every other field ingest reads as a date), read by the ingest core (scan_folder ->
-   ingest_frames) and cleaned (stories_and_spans). The first story of each record is scored against the real
+   ingest_frames), cleaned (stories_and_spans), deduplicated (dedup_stories) and given the cross-document dates
+   (clean/dating_cross.py) as the dedup stage does. The first story of each record is scored against the real
    date_publish: share within ±1 day, ±7 days, more than 30 days off, and the undated ones with their reasons.
    Variants: `no_dates` (URL kept: the URL is the record's address, not a date field) and `no_dates_no_url`
    (text only, the hardest case: what a scraped .txt gives).
-2. seeds (../shared/seeds, plain text): how many stories get a date, at which precision, by which rule, and the
+2. Giveme5W1H (../shared/peer/giveme5w1h-gold): event dates (extract core) vs the gold "when" day.
+3. seeds (../shared/seeds, plain text): how many stories get a date, at which precision, by which rule, and the
    span of dates.
 
     .venv/bin/python bench/eval_dates.py            # writes bench/results/eval_dates.md

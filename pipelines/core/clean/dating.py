@@ -16,6 +16,7 @@ in a past-tense sentence is a lower bound (a story is not published before what 
 ("on Monday") that names the weekday of that latest date pins the news day; "N days after <dated event>" adds a
 dated mention; a feed of glued stories, ordered newest first, bounds an undated story by its neighbours.
 Intervals are intersected; when they conflict the hull is taken (the precision drops) instead of guessing.
+Other documents (dedup twins, reports of the same event) are used after dedup: clean/dating_cross.py.
 The precision is the narrowest calendar unit that contains the final interval; a day is never invented.
 
 All date construction goes through pipelines.core.dates_safe: years 1 / 9999 or "February 30" are ignored

@@ -75,28 +75,16 @@ def _norm_precision(d: date | None, precision: str) -> date | None:
 _WEEKDAY_PAST = ("weekday", "last_weekday")
 
 
-def _anchor_end(published: date | None, precision: str) -> date | None:
-    """The latest day the anchor allows: published for day, the window end for week / month / year."""
-    if published is None:
-        return None
-    if precision == "week":
-        return ds.add_days(published, 6) or published
-    if precision == "month":
-        return ds.add_days(ds.add_months(published.replace(day=1), 1), -1) or published
-    if precision == "year":
-        return published.replace(month=12, day=31)
-    return published
-
-
 def _weekday_in_week(name: str, m, lo: date) -> tuple[date | None, str]:
     """A past weekday cue under a week anchor [lo, lo+6]: the cue's day resolved from the first and from the last
     possible publication day. Equal -> that day (the caller coarsens it to the week); else the two candidates are
-    a week apart, so only "on or before the later one" is known (precision before)."""
+    a week apart and the later one is after the stored published_date (lo), which the events contract forbids:
+    the cue is not used (None)."""
     first = _resolve_one(name, m, lo, False)
     last = _resolve_one(name, m, ds.add_days(lo, 6) or lo, False)
-    if first is None or last is None or first[0] is None or last[0] is None:
+    if first is None or last is None or first[0] is None or last[0] is None or first[0] != last[0]:
         return None, "none"
-    return (first[0], "day") if first[0] == last[0] else (last[0], "before")
+    return first[0], "day"
 
 
 def _span_tokens(doc, start: int, end: int):
@@ -191,10 +179,9 @@ def resolve_event_date(sentence: str, trigger: tuple[int, int], published: date 
     3. No expression: planned / threatened / hypothetical -> none; a past-background cue in the trigger's clause
        (rules/dating.yaml event.background_cues: past perfect, "previously", "former" ...) -> (published,
        "before"); otherwise the publication week -> (published - 6, "week"), i.e. [published-6, published].
-    A past (non-future) result is never after `published` (for a week / month / year anchor: after the end of its
-    window); a date of the trigger's clause after that gives none ("date_after_publication"), not the publication
-    week. Under a week anchor a past weekday cue is that day only when every possible publication day of the week
-    gives the same one, else "before" the later candidate.
+    A past (non-future) result is never after `published` (schemas/events.py); a date of the trigger's clause
+    after it gives none ("date_after_publication"), not the publication week. Under a week anchor a past weekday
+    cue is used only when every possible publication day of the week gives the same day.
     """
     if published_precision in ("none", None, "") or published is None:
         published, published_precision = None, "none"
@@ -205,7 +192,7 @@ def resolve_event_date(sentence: str, trigger: tuple[int, int], published: date 
     best = None
     after_pub = None  # a date of the trigger's own clause that lies after publication (the event is not past)
     t0, t1 = trigger
-    limit = _anchor_end(published, published_precision)
+    limit = published  # schemas/events.py date_not_after_publication: never after the stored published_date
     composite = offset_mentions(sentence, published, future)
     cands = [(s, e, "offset", None, (d, p)) for s, e, d, p, _t in composite]
     for s, e, name, m in _iter_mentions(sentence):
@@ -213,9 +200,7 @@ def resolve_event_date(sentence: str, trigger: tuple[int, int], published: date 
             continue  # the date an offset counts from ("44 days after the August 9 election")
         cands.append((s, e, name, m, None))
     for s, e, name, m, pre in cands:
-        # a day-month without year under a week anchor: its year is read from the window's last day
-        ref = limit if name in ("month_day", "day_month") and published_precision == "week" else published
-        res = pre if pre is not None else _resolve_one(name, m, ref, future)
+        res = pre if pre is not None else _resolve_one(name, m, published, future)
         if res is None:
             continue
         d, prec = res

@@ -31,7 +31,8 @@ VIEW_DOCS: dict[str, str] = {
                 "source/target actor names and the linked event cluster's counts. Start here.",
     "v_event_timeline": "Events per day and PLOVER type: distinct real-world events (clusters) and the mentions, stories "
                         "and outlets reporting them. Day = event date, else first publication date; "
-                        "date_precision and day_end say how wide that date is (a week-precision event is a week, not a day).",
+                        "date_precision and day_end say how wide that date is (a week-precision event is a week, "
+                        "not a day).",
     "v_sanctions": "Who sanctioned whom: one row per SANCTION event cluster with the sanctioning and sanctioned actors, "
                    "measures named in the mentions, number of targets, status (imposed/planned/threatened/...) and counts.",
     "v_gdelt_events": "Event clusters in the shape of the GDELT 2.0 Event table (see docs/data_dictionary.md for the mapping "
