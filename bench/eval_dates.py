@@ -3,11 +3,13 @@
 1. news-cluster (../shared/corpora/news-cluster, news-please JSON records with a real `date_publish`): every record
    is copied to bench/_cache/eval_dates/<variant>/ with its metadata dates removed (date_publish, date_download,
    date_modify and every other field ingest reads as a date), read by the ingest core (scan_folder ->
-   ingest_frames) and cleaned (stories_and_spans). The first story of each record is scored against the real
+   ingest_frames), cleaned (stories_and_spans), deduplicated (dedup_stories) and given the cross-document dates
+   (clean/dating_cross.py) as the dedup stage does. The first story of each record is scored against the real
    date_publish: share within ±1 day, ±7 days, more than 30 days off, and the undated ones with their reasons.
    Variants: `no_dates` (URL kept: the URL is the record's address, not a date field) and `no_dates_no_url`
    (text only, the hardest case: what a scraped .txt gives).
-2. seeds (../shared/seeds, plain text): how many stories get a date, at which precision, by which rule, and the
+2. Giveme5W1H (../shared/peer/giveme5w1h-gold): event dates (extract core) vs the gold "when" day.
+3. seeds (../shared/seeds, plain text): how many stories get a date, at which precision, by which rule, and the
    span of dates.
 
     .venv/bin/python bench/eval_dates.py            # writes bench/results/eval_dates.md
@@ -25,15 +27,20 @@ import zlib
 from collections import Counter
 from pathlib import Path
 
+import polars as pl
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pipelines.core.clean import stories_and_spans  # noqa: E402
+from pipelines.core.clean.dating_cross import apply_cross_dates, cross_document_dates  # noqa: E402
+from pipelines.core.dedup import dedup_stories, load_config  # noqa: E402
 from pipelines.core.ingest.frame import ingest_frames  # noqa: E402
 from pipelines.core.ingest.readers import DATE_FIELDS, scan_folder  # noqa: E402
 
 NEWS = REPO.parent / "shared" / "corpora" / "news-cluster"
 SEEDS = REPO.parent / "shared" / "seeds"
+GIVEME = REPO.parent / "shared" / "peer" / "giveme5w1h-gold" / "gold_standard"
 CACHE = REPO / "bench" / "_cache" / "eval_dates"
 OUT = REPO / "bench" / "results" / "eval_dates.md"
 DROP = set(DATE_FIELDS) | {"date_download", "date_modify"}
@@ -76,11 +83,16 @@ def _truth() -> dict[str, dt.date]:
     return out
 
 
-def _pipeline(folder: Path):
+def _pipeline(folder: Path, cross_rules=None):
+    """ingest -> clean -> dedup -> cross-document dating, through the core functions the stages call."""
     docs, _q = ingest_frames(scan_folder(folder), now=NOW)
     t0 = time.perf_counter()
     stories, _spans = stories_and_spans(docs)
     secs = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    assignments = dedup_stories(stories, None, load_config()).assignments
+    stories = apply_cross_dates(stories, cross_document_dates([stories], assignments, cross_rules))
+    _pipeline.cross_secs = time.perf_counter() - t1
     return docs, stories, secs
 
 
@@ -127,7 +139,8 @@ def eval_news(variant: str) -> dict:
         if d is not None:
             per_rule.setdefault(ru, {"dev": [], "test": []})[split.get(n_, "test")].append(abs((d - t).days))
     res = {
-        "variant": variant, "by_split": by_split, "per_rule": per_rule, "rows": rows, "split": split, "n": n, "dated": len(dated), "has_any_full_date": has_any,
+        "variant": variant, "by_split": by_split, "per_rule": per_rule, "rows": rows, "split": split, "n": n,
+        "dated": len(dated), "has_any_full_date": has_any,
         "within_1": sum(o <= 1 for o in off), "within_7": sum(o <= 7 for o in off), "over_30": sum(o > 30 for o in off),
         "in_window": sum(inside(t, d, p) for t, d, p, _r in dated),
         "by_precision": Counter(p for *_x, p, _r in rows),
@@ -153,6 +166,73 @@ def eval_seeds() -> dict:
                          stories["published_date"].to_list(), stories["published_precision"].to_list(),
                          stories["published_rule"].to_list())),
     }
+
+
+def _gold_day(rec: dict) -> dt.date | None:
+    """The Giveme5W1H gold "when" as a day: the parsed value of the answer most coders chose (None when the gold
+    gives no parsable day)."""
+    import ast
+    w = rec.get("fiveWoneH")
+    w = ast.literal_eval(w) if isinstance(w, str) else (w or {})
+    answers = sorted((a for a in (w.get("when") or {}).get("annotated", []) if a.get("parsed")),
+                     key=lambda a: -int(a.get("coderPhraseCount") or 0))
+    for a in answers:
+        try:
+            return dt.date.fromisoformat(str(a["parsed"])[:10])
+        except ValueError:
+            continue
+    return None
+
+
+def eval_giveme(keep_dates: bool) -> dict:
+    """Event dates vs the Giveme5W1H gold "when" (day match where the gold gives a day), through the pipeline's
+    ingest -> clean -> dedup -> cross-document dating -> extract core (batch.extract_chunk). Per article: `lead`
+    = the first event (by sentence) with a date; `majority` = the most frequent day among its day-precision events;
+    `any` = some event carries the gold day; `published` = the story's published_date (the baseline a
+    publication-day guess gives)."""
+    from pipelines.core.extract.batch import extract_chunk
+
+    folder = CACHE / ("giveme_meta" if keep_dates else "giveme_no_dates")
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    gold = {}
+    for p in sorted((GIVEME / "data").glob("*.json")):
+        rec = json.loads(p.read_text(encoding="utf-8"))
+        gold[p.name] = _gold_day(rec)
+        rec.pop("fiveWoneH", None)  # the answers never reach the pipeline
+        if not keep_dates:
+            for k in DROP:
+                rec.pop(k, None)
+        (folder / p.name).write_text(json.dumps(rec, ensure_ascii=False), encoding="utf-8")
+    docs, stories, _secs = _pipeline(folder)
+    uri = dict(zip(docs["doc_id"], docs["source_uri"]))
+    first = stories.filter(pl.col("story_index") == 1)
+    t0 = time.perf_counter()
+    events, _actors = extract_chunk(first.to_dicts())
+    secs = time.perf_counter() - t0
+    c = Counter()
+    for st in first.iter_rows(named=True):
+        g = gold.get(Path(uri[st["doc_id"]]).name)
+        if g is None:
+            continue
+        c["n"] += 1
+        c["published"] += st["published_date"] == g and st["published_precision"] == "day"
+        ev = events.filter((pl.col("story_id") == st["story_id"]) & pl.col("event_date").is_not_null()).sort(
+            "sentence_index", "char_start")
+        if ev.height == 0:
+            c["no_dated_event"] += 1
+            continue
+        lead = ev.row(0, named=True)
+        c["lead"] += lead["date_precision"] == "day" and lead["event_date"] == g
+        span = {"day": 0, "week": 6}.get(lead["date_precision"])
+        c["lead_window"] += span is not None and lead["event_date"] <= g <= lead["event_date"] + dt.timedelta(span)
+        c["lead_" + lead["date_precision"]] += 1
+        days = Counter(d for d, pr in zip(ev["event_date"], ev["date_precision"]) if pr == "day")
+        c["majority"] += bool(days) and days.most_common(1)[0][0] == g
+        c["any"] += g in days
+    c["events"], c["secs"] = events.height, round(secs, 1)
+    return dict(c)
 
 
 def _pct(a, n):
@@ -187,7 +267,8 @@ def main() -> None:
                   "dev / test split by same-event group (crc32(event_id) even -> dev; rules tuned on dev only):", "",
                   "| half | articles | dated | within ±1 d | within ±7 d | > 30 d off |", "|---|---|---|---|---|---|"]
         lines += [f"| {part} | {b['n']} | {_pct(b['dated'], b['n'])} | {_pct(b['within_1'], b['n'])} | "
-                  f"{_pct(b['within_7'], b['n'])} | {_pct(b['over_30'], b['n'])} |" for part, b in r["by_split"].items()]
+                  f"{_pct(b['within_7'], b['n'])} | {_pct(b['over_30'], b['n'])} |"
+                  for part, b in r["by_split"].items()]
         lines += ["", "| deciding rule | dev: n / ±1 d / > 30 d | test: n / ±1 d / > 30 d |", "|---|---|---|"]
         lines += [f"| {ru} | " + " | ".join(f"{len(o)} / {sum(x <= 1 for x in o)} / {sum(x > 30 for x in o)}"
                                          for o in (h["dev"], h["test"])) + " |"
@@ -207,6 +288,27 @@ def main() -> None:
             f"(at most {_pct(r['has_any_full_date'], n)} of the articles carry any full date in their text or URL: "
             "the rest can be dated to a day only from other records, e.g. other reports of the same event)", ""]
         print(variant, {k: v for k, v in r.items() if k not in ("worst", "rows", "split", "per_rule")})
+    lines += ["## Giveme5W1H gold \"when\" (../shared/peer/giveme5w1h-gold)", "",
+              "Event dates of the pipeline (ingest -> clean -> dedup -> cross-document dating -> extract core) vs the "
+              "gold \"when\" answer of each article (the answer most coders gave, as a day; articles without a "
+              "parsed day skipped). `lead`: the article's first dated event has the gold day (day precision); "
+              "`majority`: the most frequent day among its day-precision events; `any`: some event has it; "
+              "`published`: the story's own published_date (a publication-day guess, the baseline); `lead in window`: "
+              "the lead event's day or week window holds the gold day.", "",
+              "| metadata | articles with a gold day | lead | lead in window | majority | any | published (baseline) "
+              "| no dated event |",
+              "|---|---|---|---|---|---|---|---|"]
+    for keep in (True, False):
+        g = eval_giveme(keep)
+        n = g.get("n", 0)
+        lines.append(f"| {'kept' if keep else 'removed'} | {n} | {_pct(g.get('lead', 0), n)} | "
+                     f"{_pct(g.get('lead_window', 0), n)} | {_pct(g.get('majority', 0), n)} | "
+                     f"{_pct(g.get('any', 0), n)} | {_pct(g.get('published', 0), n)} | {g.get('no_dated_event', 0)} |")
+        lines.append("(lead event precision: " + ", ".join(f"{k[5:]} {v}" for k, v in sorted(g.items())
+                                                         if k.startswith("lead_") and k != "lead_window") + ")")
+        lines.append("")
+        print("giveme", "kept" if keep else "removed", g)
+    lines.append("")
     s = eval_seeds()
     lines += ["## seeds (../shared/seeds, plain text)", "",
               f"{s['dated']} of {s['n']} stories dated; span {s['span'][0]} .. {s['span'][1]}" if s["span"] else

@@ -6,7 +6,8 @@ import datetime as dt
 import inspect
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipelines.core.extract.dates import EventDate, resolve_event_date
 
@@ -114,3 +115,55 @@ def test_never_after_publication_and_precision_never_claims_more(words, publishe
         assert r.precision != "day"
     if published is None or pprec == "none":  # no anchor: only self-contained expressions (with a year) date it
         assert r.date is None or any(w.isdigit() and len(w) == 4 for w in words)
+
+
+# ---------------------------------------------------------------- weekday cues (blind review, bench/results)
+def _trig(s: str, word: str) -> tuple[int, int]:
+    return s.index(word), s.index(word) + len(word)
+
+
+def test_planned_weekday_on_the_publication_day_is_that_day():
+    """blind_review.md ev_9348e832c619e90c: published Sunday 23 Aug 2020, the protests were that day (not Aug 30)."""
+    s = "The emboldened opposition has called for massive demonstrations on Sunday to pressure Belarus’ leader."
+    ed = resolve_event_date(s, _trig(s, "demonstrations"), dt.date(2020, 8, 23), "day", "planned")
+    assert (ed.date, ed.precision) == (dt.date(2020, 8, 23), "day")
+    s2 = "The opposition has called for demonstrations next Sunday."
+    ed2 = resolve_event_date(s2, _trig(s2, "demonstrations"), dt.date(2020, 8, 23), "day", "planned")
+    assert ed2.date == dt.date(2020, 8, 30)  # "next" moves it a week on
+
+
+def test_later_weekday_is_forward_and_never_a_past_date():
+    """blind_review.md ev_595b9f649c9a6b54: "an emergency meeting for later Sunday" was resolved to the previous
+    Sunday (Jan 31); the meeting was Feb 7."""
+    s = ("The U.N. Security Council called an emergency meeting for later Sunday to discuss how to respond to the "
+         "country’s latest provocation.")
+    planned = resolve_event_date(s, _trig(s, "meeting"), dt.date(2016, 2, 6), "day", "planned")
+    assert planned.date == dt.date(2016, 2, 7)
+    asserted = resolve_event_date(s, _trig(s, "meeting"), dt.date(2016, 2, 6), "day", "asserted")
+    assert (asserted.date, asserted.precision, asserted.rule) == (None, "none", "date_after_publication")
+    same_day = resolve_event_date(s, _trig(s, "meeting"), dt.date(2016, 2, 7), "day", "asserted")
+    assert same_day.date == dt.date(2016, 2, 7)
+
+
+def test_past_weekday_is_the_day_before_and_last_weekday_the_previous_week():
+    s = "Police detained protesters on Sunday."
+    assert resolve_event_date(s, _trig(s, "detained"), dt.date(2020, 8, 17), "day", "asserted").date == \
+        dt.date(2020, 8, 16)  # published Monday: the day before
+    # news-cluster 0393cb165c69 (published Thursday 1 Feb 2018; the Davos speech was 24-25 Jan)
+    s = "Speaking at the World Economic Forum, the prime minister said last Wednesday: platforms must act."
+    ed = resolve_event_date(s, _trig(s, "said"), dt.date(2018, 2, 1), "day", "asserted")
+    assert (ed.date, ed.text) == (dt.date(2018, 1, 24), "last Wednesday")
+    s = "Protesters marched last Sunday."
+    assert resolve_event_date(s, _trig(s, "marched"), dt.date(2020, 8, 16), "day", "asserted").date == \
+        dt.date(2020, 8, 9)  # said on a Sunday: a week back, not today
+
+
+def test_weekday_under_a_week_anchor_claims_no_more_than_the_week_allows():
+    """A story dated only to the week [lo, lo+6]: "on Sunday" is used only when every publication day of that week
+    gives the same Sunday (lo a Sunday); else the two candidates differ and the later one would be after the stored
+    published_date, so the cue is not used (the publication-week fallback, never a day)."""
+    s = "Police detained protesters on Sunday."
+    sun = resolve_event_date(s, _trig(s, "detained"), dt.date(2020, 8, 16), "week", "asserted")
+    assert (sun.date, sun.precision) == (dt.date(2020, 8, 16), "week")
+    wed = resolve_event_date(s, _trig(s, "detained"), dt.date(2020, 8, 12), "week", "asserted")
+    assert wed.precision == "week" and wed.text is None and wed.date <= dt.date(2020, 8, 12)

@@ -144,3 +144,25 @@ def test_report_reuse_skips_only_identical_inputs_and_untouched_files(tmp_path, 
     assert render_report(events, clusters, out_dir, stories=st, actors=renamed, reuse=True)["reused"] is False
     # without reuse it always renders
     assert render_report(events, clusters, out_dir, stories=st, actors=renamed)["reused"] is False
+
+
+def test_week_precision_event_is_drawn_as_a_week_not_a_day():
+    """_cluster_days carries the date's precision; on a per-day axis a week-precision event is one span 7 days wide
+    (not a bar on its first day), a day-precision event a bar one day wide."""
+    from pipelines.core.publish.report import _cluster_days
+
+    d0 = dt.date(2024, 3, 1)
+    clusters = pl.DataFrame({"event_cluster_id": ["a", "b", "c"], "event_type": ["PROTEST", "PROTEST", "SANCTION"],
+                             "event_date": [d0, d0 + dt.timedelta(days=3), d0 + dt.timedelta(days=9)],
+                             "date_precision": ["day", "week", "day"], "n_stories": [1, 1, 1]})
+    c = _cluster_days(pl.DataFrame(), clusters, None)
+    assert c.filter(pl.col("event_cluster_id") == "b")["day_end"].to_list() == [d0 + dt.timedelta(days=9)]
+    svg, info = timeline_svg(c)
+    assert info["span_events"] == 1 and info["dated_events"] == 3
+    rects = {r.find(f"{NS}title").text: float(r.get("width")) for r in _svg(svg).iter(f"{NS}rect")
+             if r.find(f"{NS}title") is not None}
+    week = next(w for t, w in rects.items() if "(week)" in t)
+    day = rects[f"{d0} PROTEST: 1"]
+    assert f"{d0 + dt.timedelta(days=3)}..{d0 + dt.timedelta(days=9)} PROTEST (week)" in rects
+    assert 6 * day < week < 8.5 * day  # seven days wide (bars are 0.85 of a day)
+    assert not any(t.startswith(f"{d0 + dt.timedelta(days=3)} ") for t in rects)  # not counted as a day's bar

@@ -159,3 +159,22 @@ def test_comment_statements_on_real_schemas(con):
         con.execute(s)
     c = con.execute("SELECT comment FROM duckdb_columns() WHERE table_name = 'event_clusters' AND column_name = 'n_outlets'").fetchone()[0]
     assert "outlet" in c
+
+
+def test_v_event_timeline_shows_precision_and_window(con):
+    """A week-precision event is a week in the view (day..day_end), a month a month; a day stays a day."""
+    build_db(con)
+    con.execute("UPDATE events SET date_precision = 'week' WHERE event_cluster_id = "
+                "(SELECT event_cluster_id FROM event_clusters WHERE event_date IS NOT NULL ORDER BY event_cluster_id "
+                "LIMIT 1)")
+    rows = con.execute("SELECT day, day_end, date_precision FROM v_event_timeline").fetchall()
+    precs = {p for _d, _e, p in rows}
+    assert "week" in precs and precs <= {"day", "week", "before", "month", "year", "publication"}
+    for day, end, p in rows:
+        width = (end - day).days
+        assert {"week": width == 6, "month": 27 <= width <= 30, "year": width >= 364}.get(p, width == 0)
+    # splitting by precision counts every cluster with a day exactly once
+    total = con.execute("SELECT sum(n_events) FROM v_event_timeline").fetchone()[0]
+    assert total == con.execute("SELECT count(*) FROM event_clusters c WHERE c.event_date IS NOT NULL OR EXISTS ("
+                                "SELECT 1 FROM events e JOIN stories s USING (story_id) WHERE e.event_cluster_id = "
+                                "c.event_cluster_id AND s.published_date IS NOT NULL)").fetchone()[0]

@@ -21,17 +21,16 @@ from dataclasses import dataclass, field
 
 from . import dating
 from .rules import CleanRules, load_rules
+from .segment_story import _SENT_END, CAPTIONISH, StoryBuilder
 from .text import Line, excise, normalize_line, normalize_text, split_lines
 
-CAPTIONISH = frozenset({"photo_caption", "photo_credit", "image_copyright", "image_caption", "caption_toggle",
-                        "media_playback", "caption_fragment", "tag_line"})
 _CAPTION_MARKER = re.compile(r"(?i)(?:image|media|video) ?caption")
-_SENT_END = re.compile(r"[.!?…][\"”’'»)\]]*$|[\"”’»]$")
 _INNER_SENTENCE = re.compile(r"[a-z]{2}[.!?][\"”’']?\s+[A-Z]")  # headlines are one sentence
 _ELLIPSIS_END = re.compile(r"(?:\.\.\.|…)[\"”’']?$")
 _STRUCTURED_CREDIT = re.compile(r"\S\s*[/|]\s*\S|\bvia\b")
 _REPORTED_SPEECH = re.compile(r"\b(?:said|says|told|tells|claims?|claimed|according to|insists?|added|wrote)\b")
-_CREDIT_VIA = re.compile(r"\S/\S.*\bvia\b|\bvia\s+(?:Getty|AP|Reuters|AFP|Storyful|Twitter|Instagram|Facebook|YouTube)\b")
+_CREDIT_VIA = re.compile(r"\S/\S.*\bvia\b|\bvia\s+(?:Getty|AP|Reuters|AFP|Storyful|Twitter|Instagram|Facebook|"
+                         r"YouTube)\b")
 _NON_LETTERS = re.compile(r"[\W\d_]+")
 _WORD4 = re.compile(r"[^\W\d_][\w’'-]{3,}")
 _SUFFIX_SPLIT = re.compile(r"^(?P<head>.*?\S)(?:\s*[–—|]\s*|\s+-\s*|\s*-\s+)(?P<suffix>[^–—|]{2,60})$")
@@ -46,7 +45,7 @@ class _Story:
     spans: list[tuple[int, int, str]] = field(default_factory=list)
 
 
-class Segmenter:
+class Segmenter(StoryBuilder):
     def __init__(self, rules: CleanRules | None = None):
         self.r = rules or load_rules()
         seg = self.r.seg
@@ -284,159 +283,9 @@ class Segmenter:
         for st, d in zip(stories, datings):
             st.update(d.as_columns())
         removed.sort()
-        span_rows = [{"char_start": a, "char_end": b, "rule": rule, "text": raw[a:b]} for a, b, rule in removed if b > a]
+        span_rows = [{"char_start": a, "char_end": b, "rule": rule, "text": raw[a:b]}
+                     for a, b, rule in removed if b > a]
         return stories, span_rows
-
-    def _story(self, raw, lines, first, last, topic, head, is_first, meta_title, meta_date, url=None):
-        spans: list[tuple[int, int, str]] = []
-        idx = [k for k in range(first, last + 1) if lines[k].kind == "content"]
-        if not idx:
-            return None
-        pos = 0
-        # --- leading header lines: breadcrumb / dated header / byline
-        while pos < len(idx) - 1:
-            ln = lines[idx[pos]]
-            rule = self._header_rule(ln.text)
-            if rule is None:
-                break
-            spans.append((ln.start, ln.end, rule))
-            pos += 1
-        # --- first-line prefixes: "You're reading:", "date 2020-10-03"
-        cut = {}  # line index -> offset where the kept text starts (inline prefix removals)
-        k0 = idx[pos]
-        for p in self.r.prefix_rules:
-            ln = lines[k0]
-            s = raw[cut.get(k0, ln.start):ln.end]
-            m = p.regex.match(s)
-            if m and m.end() < len(s):
-                a = cut.get(k0, ln.start)
-                spans.append((a, a + m.end(), p.name))
-                cut[k0] = a + m.end()
-        reading_prefix = bool(cut)
-        # --- topic tag + title line
-        title_text = None
-        outlet = None
-        title_k = None
-        if topic is not None and idx[pos] == topic and pos + 1 < len(idx):
-            spans.append((lines[topic].start, lines[topic].end, "topic_tag"))
-            pos += 1
-        elif is_first and pos + 1 < len(idx) and self.topic_like(lines[idx[pos]]) and idx[pos] not in cut:
-            nxt = lines[idx[pos + 1]]
-            if self.headline_like(nxt) and self.split_title(nxt.text)[1] is not None:
-                spans.append((lines[idx[pos]].start, lines[idx[pos]].end, "topic_tag"))
-                pos += 1
-        k = idx[pos]
-        ln = lines[k]
-        cand_text = normalize_line(raw[cut.get(k, ln.start):ln.end])
-        is_title = False
-        if pos + 1 < len(idx) and self.headline_like(ln, relaxed=is_first and lines[k + 1].gap >= 1):
-            if not is_first or k == head and (head != idx[0] or topic is not None):
-                is_title = True
-            elif meta_title and cand_text == meta_title:
-                is_title = True
-            else:
-                after = lines[k + 1]  # next non-blank line of any kind
-                has_suffix = self.split_title(cand_text)[2]
-                is_title = (after.gap >= 1 or after.kind != "content" or has_suffix or reading_prefix
-                            or self._header_rule(after.text) is not None or self.tag_line(after.text))
-        if is_first and not is_title and meta_title and cand_text == meta_title and len(idx) > pos + 1:
-            is_title = True
-        if is_title:
-            title_k = k
-            title_text, outlet, _ = self.split_title(cand_text)
-            spans.append((cut.get(k, ln.start), ln.end, "title_line"))
-            pos += 1
-        if title_text is None and is_first and meta_title:
-            title_text = meta_title
-        # --- header zone under the title
-        if title_k is not None:
-            base_title = title_text
-            while pos < len(idx) - 1:
-                ln = lines[idx[pos]]
-                prev = lines[idx[pos] - 1]
-                rule = None
-                after = lines[idx[pos] + 1] if idx[pos] + 1 < len(lines) else None
-                if self.headline_like(ln) and self.split_title(ln.text)[0] == base_title:
-                    rule = "repeated_title"
-                elif (after is not None and after.kind == "furn" and after.rule in ("image_copyright", "image_caption")
-                      and after.gap <= 1):
-                    rule = "photo_caption"  # the lead image's caption sits above its copyright/caption marker
-                elif self.tag_line(ln.text):
-                    rule = "tag_line"
-                elif (ln.gap == 0 and prev.kind == "furn" and prev.rule in CAPTIONISH and ln.words <= self.frag_max
-                      and not _SENT_END.search(ln.text)):
-                    rule = "caption_fragment"
-                else:
-                    hr = self._header_rule(ln.text)
-                    if hr is not None:
-                        rule = hr
-                if rule is None:
-                    break
-                spans.append((ln.start, ln.end, rule))
-                pos += 1
-        body = idx[pos:]
-        # --- dateline on the first body line
-        dateline = None
-        if body:
-            k = body[0]
-            ln = lines[k]
-            a = cut.get(k, ln.start)
-            s = raw[a:ln.end]
-            m = self.dateline.match(s)
-            if m and sum(c.isupper() for c in m["place"].split(",")[0]) >= 3 and m.end() < len(s):
-                dateline = normalize_line(m["place"])
-                spans.append((a, a + m.end(), "dateline"))
-                cut[k] = a + m.end()
-                if m["agency"] and outlet is None:
-                    outlet = self.outlet_of(m["agency"]) or normalize_line(m["agency"])
-        # --- site footer
-        for j, k in enumerate(body):
-            if any(rx.fullmatch(lines[k].text) for rx in self.r.footer_starts):
-                spans.append((lines[k].start, lines[k].end, self.r.footer_name))
-                for k2 in body[j + 1:]:
-                    l2 = lines[k2]
-                    if l2.words > self.r.footer_max_words or l2.text.endswith("."):
-                        break
-                    spans.append((l2.start, l2.end, self.r.footer_name))
-                break
-        # --- outlet from signature lines (e.g. "Reporting by ...; Editing by ...")
-        if outlet is None:
-            for k in range(first, last + 1):
-                ln = lines[k]
-                if ln.kind == "furn":
-                    for name, rx in self.r.outlet_signatures:
-                        if rx.search(ln.text):
-                            outlet = name
-                            break
-                if outlet:
-                    break
-        raw_start, raw_end = lines[first].start, lines[last].end
-        all_spans = [(a, b) for a, b, _ in spans] + [(lines[k].start, lines[k].end) for k in range(first, last + 1)
-                                                      if lines[k].kind != "content"]
-        text = normalize_text(excise(raw, raw_start, raw_end, all_spans))
-        if not text and title_k is not None:
-            # a video/teaser stub: nothing but its headline -> the headline line is the story text
-            spans = [s for s in spans if s[2] != "title_line"]
-            all_spans = [(a, b) for a, b, _ in spans] + [(lines[k].start, lines[k].end)
-                                                          for k in range(first, last + 1) if lines[k].kind != "content"]
-            text = normalize_text(excise(raw, raw_start, raw_end, all_spans))
-        if not text:
-            return None
-        # --- publication date (dating.py): metadata, else the evidence in the header / caption / dateline spans
-        # the cleaner removed and in the body text
-        date_spans = [(rule, raw[a:b]) for a, b, rule in spans] + [
-            (lines[k].rule, lines[k].text) for k in range(first, last + 1) if lines[k].kind == "furn"]
-        story_dating = dating.date_story(text, date_spans, meta_date, url, self.dating_rules)
-        return ({
-            "title": title_text or None,
-            "outlet": outlet,
-            "dateline": dateline,
-            "_dating": story_dating,
-            "raw_start": raw_start,
-            "raw_end": raw_end,
-            "text": text,
-            "n_words": len(text.split()),
-        }, spans)
 
 
 _DEFAULT: Segmenter | None = None
@@ -465,7 +314,8 @@ def segment_document(raw_text: str, *, title: str | None = None, published=None,
 
     Returns (stories, spans). story dict: story_index (1-based), title, outlet, dateline, published_date
     (datetime.date|None), published_date_source (metadata|explicit|inferred|none), published_precision
-    (day|week|month|year|none), published_rule (clean/dating.py), raw_start, raw_end, text, n_words. span dict: char_start, char_end, rule, text (== raw_text[char_start:char_end]).
+    (day|week|month|year|none), published_rule (clean/dating.py), raw_start, raw_end, text, n_words.
+    span dict: char_start, char_end, rule, text (== raw_text[char_start:char_end]).
     `title`/`published` are the record's own metadata (applied to the first story / every story).
     """
     return (segmenter or _default()).run(raw_text or "", title=title, published=published, url=url)

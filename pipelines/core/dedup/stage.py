@@ -14,6 +14,8 @@ from typing import Callable, Iterator
 import polars as pl
 
 from pipelines.core.atomic import write_chunks
+from pipelines.core.clean.dating_cross import COLUMNS as CROSS_COLUMNS
+from pipelines.core.clean.dating_cross import apply_cross_dates, cross_document_dates
 from pipelines.core.dedup import DedupResult, IndexSchemeError, dedup_stories, load_config
 from schemas.story_signatures import StorySignatures
 
@@ -87,12 +89,16 @@ def dedup_stage(clean_stories: pl.LazyFrame, removed_spans: pl.LazyFrame, previo
     size = max(1, int(res.stats.get("slice_rows", {}).get("input", config.chunk_size)))
     assignments = res.assignments
 
+    n = int(clean_stories.select(pl.len()).collect().item())
+    # undated stories borrow a week from dedup twins / same-event stories (core: clean/dating_cross.py)
+    cross = cross_document_dates((clean_stories.select(CROSS_COLUMNS).slice(off, size).collect()
+                                  for off in range(0, n, size)), assignments)
+
     def joined() -> Iterator[pl.DataFrame]:
-        """Slices of the input scan (only their row groups are read) joined with the small assignments."""
-        n = int(clean_stories.select(pl.len()).collect().item())
+        """Slices of the input scan (only their row groups are read), cross-dated, joined with the assignments."""
         for off in range(0, n, size):
-            yield clean_stories.slice(off, size).collect().join(assignments, on="story_id", how="left",
-                                                                 maintain_order="left")
+            yield apply_cross_dates(clean_stories.slice(off, size).collect(), cross).join(
+                assignments, on="story_id", how="left", maintain_order="left")
 
     input_ids = clean_stories.select("story_id").collect()["story_id"]
     dups = res.duplicates.filter(pl.col("story_id").is_in(input_ids.implode()))

@@ -20,7 +20,7 @@ from pipelines.core.extract.bounds import cap_quarantine_rows
 STORY_COLUMNS = ("story_id", "text", "title", "published_date", "published_precision", "outlet", "codeable")
 
 
-def extract_stage(stories: pl.LazyFrame, cache_dir: Path, log=None) -> tuple[pl.DataFrame, pl.DataFrame, list, dict]:
+def extract_stage(stories: pl.LazyFrame, cache_dir: Path, log=None) -> tuple[pl.DataFrame, pl.DataFrame, list, list, dict]:
     """(event mentions without evidence violations, actors, the violations as quarantine rows, stats)."""
     started = time.perf_counter()
     columns = stories.collect_schema().names()

@@ -55,7 +55,16 @@ def _cluster_days(events: pl.DataFrame, clusters: pl.DataFrame, stories: pl.Data
     # a day outside dates_safe's window (1900..2100: metadata or parser errors) is not plotted (undated): the
     # timeline's date arithmetic (bucket edges, ticks) would overflow at year 1 or 9999
     lo, hi = dt.date(MIN_YEAR, 1, 1), dt.date(MAX_YEAR, 12, 31)
-    return c.with_columns(pl.when(day.is_between(lo, hi)).then(day).otherwise(None).alias("day"))
+    c = c.with_columns(pl.when(day.is_between(lo, hi)).then(day).otherwise(None).alias("day"))
+    # the date's precision: a week-precision event covers day..day+6 (drawn as a week, not as a day)
+    prec = pl.col("date_precision") if "date_precision" in c.columns else pl.lit("day")
+    prec = pl.when(pl.col("event_date").is_null()).then(pl.lit("publication")).otherwise(prec.fill_null("day"))
+    c = c.with_columns(prec.alias("day_precision"))
+    end = (pl.when(pl.col("day_precision") == "week").then(pl.col("day") + pl.duration(days=6))
+           .when(pl.col("day_precision") == "month").then(pl.col("day").dt.month_end())
+           .when(pl.col("day_precision") == "year").then(pl.date(pl.col("day").dt.year(), 12, 31))
+           .otherwise(pl.col("day")))
+    return c.with_columns(end.alias("day_end"))
 
 
 def _label_for(actor_ids: list[str | None], countries: list[str | None], names: dict[str, str]) -> list[str]:
@@ -84,6 +93,20 @@ def _timeline_window(dated: pl.DataFrame) -> tuple[pl.DataFrame, int | None]:
     return dated, None
 
 
+def _span_lanes(spans: pl.DataFrame) -> list[int]:
+    """Greedy lanes for the spans (sorted by day): each goes into the first lane free before its day."""
+    ends: list[dt.date] = []
+    out = []
+    for a, b in spans.select("day", "day_end").iter_rows():
+        k = next((i for i, e in enumerate(ends) if e < a), len(ends))
+        if k == len(ends):
+            ends.append(b)
+        else:
+            ends[k] = b
+        out.append(k)
+    return out
+
+
 def _date_ticks(first: dt.date, last: dt.date, unit: int, max_ticks: int = 12) -> list[dt.date]:
     span = (last - first).days
     step = unit * max(1, math.ceil(span / unit / max_ticks))
@@ -106,15 +129,32 @@ def timeline_svg(c: pl.DataFrame) -> tuple[str, dict[str, Any]]:
         per = next(p for p, most in BUCKETS if span <= most)
         unit = BUCKET_DAYS[per]
         bucket = (pl.col("day").dt.truncate(BUCKET_EVERY[per]) if per != "day" else pl.col("day")).alias("bucket")
-        counts = dated.group_by(bucket, "event_type").len().sort("bucket")
+        # events whose date is wider than a bar (a week-precision event on a per-day axis) are drawn as spans
+        # over their window above the bars, not counted on one day
+        if "day_end" not in dated.columns:
+            dated = dated.with_columns(pl.col("day").alias("day_end"), pl.lit("day").alias("day_precision"))
+        wide = (pl.col("day_end") - pl.col("day")).dt.total_days() + 1 > unit
+        spans = dated.filter(wide).sort("day", "day_end", "event_type")
+        point = dated.filter(~wide)
+        if spans.height:
+            info["span_events"] = spans.height
+        counts = point.group_by(bucket, "event_type").len().sort("bucket")
+        if counts.height == 0:  # only spans: an empty bar grid around them
+            counts = spans.group_by(bucket, "event_type").len().with_columns(pl.lit(0, pl.UInt32).alias("len"))
         types = counts.group_by("event_type").agg(pl.col("len").sum()).sort(
             ["len", "event_type"], descending=[True, False])["event_type"].to_list()
+        types = list(dict.fromkeys(types + spans["event_type"].unique().sort().to_list()))
         buckets = sorted(set(counts["bucket"].to_list()))
         totals = dict(counts.group_by("bucket").agg(pl.col("len").sum()).iter_rows())
         x0, x1 = buckets[0] - dt.timedelta(days=unit), buckets[-1] + dt.timedelta(days=unit)
+        if spans.height:
+            x0 = min(x0, spans["day"].min() - dt.timedelta(days=unit))
+            x1 = max(x1, spans["day_end"].max() + dt.timedelta(days=unit))
         px_day = pw / max(1, (x1 - x0).days)
-        ticks = integer_ticks(max(totals.values()))
-        px_n = ph / ticks[-1]
+        lanes = _span_lanes(spans)
+        band = min(ph * 0.4, 8 * (max(lanes, default=-1) + 1))  # the spans' band at the top of the plot
+        ticks = integer_ticks(max(1, max(totals.values())))
+        px_n = (ph - band) / ticks[-1]
 
         def x_of(d: dt.date) -> float:
             return left + (d - x0).days * px_day
@@ -135,6 +175,11 @@ def timeline_svg(c: pl.DataFrame) -> tuple[str, dict[str, Any]]:
                 y = top + ph - (stacked + n) * px_n
                 cv.rect(x_of(b) - bar_w / 2, y, bar_w, n * px_n, color[t], tip=f"{b} {t}: {n}")
                 stacked += n
+        lane_h = band / (max(lanes, default=-1) + 1) if lanes else 0
+        for lane, r in zip(lanes, spans.iter_rows(named=True)):
+            xa, xb = x_of(r["day"]) - bar_w / 2, x_of(r["day_end"]) + bar_w / 2
+            cv.rect(xa, top + lane * lane_h + 1, max(1.5, xb - xa), max(1.0, lane_h - 2), color[r["event_type"]],
+                    tip=f"{r['day']}..{r['day_end']} {r['event_type']} ({r['day_precision']})")
         for d in _date_ticks(buckets[0], buckets[-1], unit):
             x = x_of(d)
             cv.line(x, top + ph, x, top + ph + 4)
@@ -151,6 +196,8 @@ def timeline_svg(c: pl.DataFrame) -> tuple[str, dict[str, Any]]:
     else:
         cv.text(left + pw / 2, top + ph / 2, "no dated events", anchor="middle", size=13)
     title = f"Events timeline — {dated.height} dated real-world events"
+    if info.get("span_events"):
+        title += f"; {info['span_events']} known only to a week or coarser, drawn over their window at the top"
     if info.get("outside_window"):
         title += f" ({info['outside_window']} earlier/later ones not shown)"
     cv.title = title

@@ -30,7 +30,9 @@ VIEW_DOCS: dict[str, str] = {
     "v_events": "One row per event mention with its story (title, outlet, publication date), document (input path, url), "
                 "source/target actor names and the linked event cluster's counts. Start here.",
     "v_event_timeline": "Events per day and PLOVER type: distinct real-world events (clusters) and the mentions, stories "
-                        "and outlets reporting them. Day = event date, else first publication date.",
+                        "and outlets reporting them. Day = event date, else first publication date; "
+                        "date_precision and day_end say how wide that date is (a week-precision event is a week, "
+                        "not a day).",
     "v_sanctions": "Who sanctioned whom: one row per SANCTION event cluster with the sanctioning and sanctioned actors, "
                    "measures named in the mentions, number of targets, status (imposed/planned/threatened/...) and counts.",
     "v_gdelt_events": "Event clusters in the shape of the GDELT 2.0 Event table (see docs/data_dictionary.md for the mapping "
@@ -96,7 +98,12 @@ VIEW_COLUMN_DOCS: dict[str, dict[str, str]] = {
         "is_representative": "True for the mention that represents its event cluster.",
     },
     "v_event_timeline": {
-        "day": "Event date of the cluster, else the first publication date of its stories.",
+        "day": "Event date of the cluster (first day of its window), else the first publication date of its stories.",
+        "day_end": "Last day the date allows: day for day / before / publication, day+6 for week, the month's or "
+                   "year's last day for month / year (a week-precision event covers day..day_end, not one day).",
+        "date_precision": "Precision of `day`: the finest date_precision of the cluster's mentions stating that date "
+                          "(day | week | before = on or before day | month | year), or publication when `day` is "
+                          "the first publication date (the cluster's mentions state no date).",
         "event_type": "PLOVER event type.",
         "n_events": "Distinct real-world events (event clusters) that day.",
         "n_asserted": "Of which asserted (not planned, threatened, negated or hypothetical).",
@@ -187,19 +194,33 @@ CREATE OR REPLACE VIEW v_event_timeline AS
 WITH pub AS (
   SELECT e.event_cluster_id, min(s.published_date) AS first_published, any_value(e.factuality) AS factuality
   FROM events e LEFT JOIN stories s ON s.story_id = e.story_id GROUP BY e.event_cluster_id
+), prec AS (
+  SELECT event_cluster_id, event_date,
+         min(CASE date_precision WHEN 'day' THEN 1 WHEN 'week' THEN 2 WHEN 'before' THEN 3 WHEN 'month' THEN 4
+             WHEN 'year' THEN 5 ELSE 1 END) AS r
+  FROM events WHERE event_date IS NOT NULL GROUP BY ALL
+), base AS (
+  SELECT c.*, p.factuality, coalesce(c.event_date, p.first_published) AS day,
+         CASE WHEN c.event_date IS NULL THEN 'publication'
+              ELSE ['day', 'week', 'before', 'month', 'year'][coalesce(q.r, 1)] END AS date_precision
+  FROM event_clusters c LEFT JOIN pub p ON p.event_cluster_id = c.event_cluster_id
+  LEFT JOIN prec q ON q.event_cluster_id = c.event_cluster_id AND q.event_date = c.event_date
 )
 SELECT
-  coalesce(c.event_date, p.first_published) AS day,
-  c.event_type,
+  day,
+  CASE date_precision WHEN 'week' THEN day + 6 WHEN 'month' THEN last_day(day)
+       WHEN 'year' THEN make_date(year(day), 12, 31) ELSE day END AS day_end,
+  date_precision,
+  event_type,
   count(*)::INTEGER AS n_events,
-  count(*) FILTER (WHERE p.factuality = 'asserted')::INTEGER AS n_asserted,
-  sum(c.n_mentions)::INTEGER AS n_mentions,
-  sum(c.n_stories)::INTEGER AS n_stories,
-  max(c.n_outlets)::INTEGER AS max_outlets
-FROM event_clusters c LEFT JOIN pub p ON p.event_cluster_id = c.event_cluster_id
-WHERE coalesce(c.event_date, p.first_published) IS NOT NULL
+  count(*) FILTER (WHERE factuality = 'asserted')::INTEGER AS n_asserted,
+  sum(n_mentions)::INTEGER AS n_mentions,
+  sum(n_stories)::INTEGER AS n_stories,
+  max(n_outlets)::INTEGER AS max_outlets
+FROM base
+WHERE day IS NOT NULL
 GROUP BY ALL
-ORDER BY day, c.event_type
+ORDER BY day, event_type, date_precision
 """
 
     v_sanctions = f"""
