@@ -16,7 +16,8 @@ import polars as pl
 import pytest
 
 from pipelines.core.publish.manifest import InconsistentRead, read_consistent, read_manifest
-from pipelines.resources import JOURNAL_NAME, Warehouse
+from pipelines.warehouse import Warehouse
+from pipelines.warehouse.layout import JOURNAL_NAME
 
 
 def _tables(version: int) -> dict[str, pl.DataFrame]:
