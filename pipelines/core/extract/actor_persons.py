@@ -165,11 +165,7 @@ class PersonMentions:
             new.append(self._pm(p, st, en, s))
             # the appositive's head noun is the same person: drop it as a separate actor
             out = [o for o in out if not (o.start <= head.start and head.end <= o.end)]
-        if not new:
-            return out
-        for e in new:
-            self._remember(e)
-        return sorted(out + new, key=lambda x: x.start)
+        return self._with_new(out, new)
 
     def _speaker_persons(self, s: str, out: list[ActorMention], ctx: ActorContext) -> list[ActorMention]:
         """An untitled full name next to a reporting verb ("Gordon Brown said", "said Jane Doe.") is a
@@ -204,11 +200,7 @@ class PersonMentions:
                     name, en = name[:-1], en - 1
                 p = self._person(name, None, None, "other", ctx)
                 new.append(self._pm(p, st, en, s))
-        if not new:
-            return out
-        for e in new:
-            self._remember(e)
-        return sorted(out + new, key=lambda x: x.start)
+        return self._with_new(out, new)
 
     def _story_surnames(self, s: str, out: list[ActorMention], ctx: ActorContext) -> list[ActorMention]:
         if not ctx.surnames:
@@ -225,8 +217,12 @@ class PersonMentions:
             # a first name followed by the surname is covered above; skip honorific-less single words inside names
             p = ctx.persons[pid]
             extra.append(self._pm(p, st, en, s))
-        if not extra:
+        return self._with_new(out, extra)
+
+    def _with_new(self, out: list[ActorMention], new: list[ActorMention]) -> list[ActorMention]:
+        """out plus the newly found person mentions (each remembered for later surname references), by start."""
+        if not new:
             return out
-        for e in extra:
+        for e in new:
             self._remember(e)
-        return sorted(out + extra, key=lambda m: m.start)
+        return sorted(out + new, key=lambda x: x.start)

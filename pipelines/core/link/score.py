@@ -207,12 +207,7 @@ def match(m: Mention, c: Cluster, window: int, symmetric: bool, rules: dict, gen
         return None
     best = None
     for swapped in ((False, True) if symmetric else (False,)):
-        if swapped:
-            s1 = side(m.tgt_id, m.tgt_cty, c.src_id, c.src_cty, generic)
-            s2 = side(m.src_id, m.src_cty, c.tgt_id, c.tgt_cty, generic)
-        else:
-            s1 = side(m.src_id, m.src_cty, c.src_id, c.src_cty, generic)
-            s2 = side(m.tgt_id, m.tgt_cty, c.tgt_id, c.tgt_cty, generic)
+        s1, s2 = sides(m, c, swapped, generic)
         conflict = s1 < 0 or s2 < 0
         tolerated = story_ok and story_tolerates(scfg, swapped, (m.src_cty, m.tgt_cty), (c.src_cty, c.tgt_cty))
         if conflict and not tolerated:
@@ -238,9 +233,18 @@ def match(m: Mention, c: Cluster, window: int, symmetric: bool, rules: dict, gen
         if rule is None:
             continue
         d = Decision(score, swapped, rule, s1, s2, same_loc, n_terms, same_qty, gap)
-        if best is None or (d.rule == "actors", d.score) > (best.rule == "actors", best.score):
+        if better(d, best):
             best = d
     return best
+
+
+def sides(x, y, swapped: bool, generic) -> tuple[int, int]:
+    """Actor agreement of x's (source, target) with y's (source, target), or crossed when swapped (symmetric types)."""
+    if swapped:
+        return (side(x.tgt_id, x.tgt_cty, y.src_id, y.src_cty, generic),
+                side(x.src_id, x.src_cty, y.tgt_id, y.tgt_cty, generic))
+    return (side(x.src_id, x.src_cty, y.src_id, y.src_cty, generic),
+            side(x.tgt_id, x.tgt_cty, y.tgt_id, y.tgt_cty, generic))
 
 
 def better(d: Decision, best: Decision | None) -> bool:
@@ -262,12 +266,7 @@ def clusters_compatible(a: Cluster, b: Cluster, window: int, story_window: int, 
         return None
     best = None
     for swapped in ((False, True) if symmetric else (False,)):
-        if swapped:
-            s1 = side(b.tgt_id, b.tgt_cty, a.src_id, a.src_cty, generic)
-            s2 = side(b.src_id, b.src_cty, a.tgt_id, a.tgt_cty, generic)
-        else:
-            s1 = side(b.src_id, b.src_cty, a.src_id, a.src_cty, generic)
-            s2 = side(b.tgt_id, b.tgt_cty, a.tgt_id, a.tgt_cty, generic)
+        s1, s2 = sides(b, a, swapped, generic)
         tolerated = story_tolerates(scfg, swapped, (b.src_cty, b.tgt_cty), (a.src_cty, a.tgt_cty))
         if (s1 < 0 or s2 < 0) and not tolerated:
             continue
